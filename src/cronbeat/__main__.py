@@ -1,0 +1,3 @@
+from cronbeat.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The HTTP layer: parse, authorise, call a service function, render."""

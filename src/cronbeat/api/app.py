@@ -1,0 +1,69 @@
+"""The ASGI application: REST API, ping routes, and the background tasks in its lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+
+from cronbeat import __version__
+from cronbeat.api import errors, heartbeats, incidents, ping
+from cronbeat.api.context import Context
+from cronbeat.clock import Clock, SystemClock
+from cronbeat.config import Settings
+from cronbeat.db.engine import Database
+from cronbeat.ping_writer import PingWriter
+from cronbeat.worker import Worker
+
+# In `serve` the worker is woken by every nearer deadline, so it only needs to wake by itself
+# now and then, to notice changes made by other processes.
+IN_PROCESS_MAX_SLEEP = 60.0
+
+DESCRIPTION = """
+Cron-job and heartbeat monitoring. Jobs ping `/api/v1/heartbeat/<token>` (GET, POST or
+HEAD; `/start`, `/fail`, `/log` or `/<exit-code>` may follow; the body is the job's output).
+Everything else needs an API key: `Authorization: Bearer <key>`.
+"""
+
+
+def create_app(
+    settings: Settings, *, db: Database | None = None, clock: Clock | None = None,
+    run_worker: bool = True,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = db or Database(settings.resolved_database_url())
+        the_clock = clock or SystemClock()
+        worker = Worker(database, the_clock, max_sleep=IN_PROCESS_MAX_SLEEP) if run_worker else None
+        writer = PingWriter(database, max_batch=settings.ping_batch,
+                            on_deadline=worker.notify if worker else None)
+        app.state.context = Context(settings, database, the_clock, writer, worker)
+        writer.start()
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            # Pings already accepted are committed before the process goes.
+            await writer.stop()
+            if worker is not None:
+                await worker.stop()
+            if db is None:
+                await database.dispose()
+
+    app = FastAPI(title="cronbeat", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan)
+    errors.install(app)
+    app.include_router(heartbeats.router)
+    app.include_router(incidents.router)
+    app.router.routes.extend(ping.routes)
+    app.add_route("/healthz", _healthz, methods=["GET", "HEAD"], include_in_schema=False)
+    return app
+
+
+async def _healthz(_: Request) -> PlainTextResponse:
+    """Answers without touching the database: for load balancers and as a benchmark baseline."""
+    return PlainTextResponse("ok\n")

@@ -1,0 +1,106 @@
+"""One shape for every error answer:
+
+    {"error": {"code": "not_found", "message": "no heartbeat with id 7", "fields": []}}
+
+`fields` lists, for validation errors, each input that needs fixing and why.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cronbeat.errors import Conflict, Invalid, NotFound
+
+log = logging.getLogger(__name__)
+
+CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "validation_failed",
+    500: "internal", 503: "unavailable",
+}
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    fields: list[FieldError] = []
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+def error_response(
+    status: int, message: str, fields: list[FieldError] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    body = ErrorResponse(error=ErrorBody(code=CODES.get(status, "error"), message=message,
+                                         fields=fields or []))
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+_DESCRIPTIONS = {
+    401: "Missing, unknown or revoked API key",
+    403: "The API key is read-only",
+    404: "No such thing in this team",
+    409: "The thing is not in a state that allows this",
+    422: "A parameter or field is invalid; `fields` says which and why",
+}
+READ = (401, 422)
+WRITE = (401, 403, 422)
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI descriptions of the error answers a route can give."""
+    return {code: {"model": ErrorResponse, "description": _DESCRIPTIONS[code]} for code in codes}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [FieldError(field=_location(err["loc"]), message=err["msg"])
+                  for err in exc.errors()]
+        summary = "; ".join(f"{f.field}: {f.message}" for f in fields)
+        return error_response(422, summary or "invalid request", fields)
+
+    @app.exception_handler(Invalid)
+    async def _invalid(_: Request, exc: Invalid) -> JSONResponse:
+        return error_response(422, f"{exc.field}: {exc.message}",
+                              [FieldError(field=exc.field, message=exc.message)])
+
+    @app.exception_handler(NotFound)
+    async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return error_response(404, exc.message)
+
+    @app.exception_handler(Conflict)
+    async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
+        return error_response(409, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return error_response(exc.status_code, str(exc.detail), headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal error; the server log has the details")
+
+
+def _location(loc: tuple[int | str, ...] | list[int | str]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"

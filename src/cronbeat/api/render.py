@@ -1,0 +1,89 @@
+"""Rows to API bodies."""
+
+from __future__ import annotations
+
+from cronbeat.api.schemas import (
+    EventOut,
+    FlipOut,
+    HeartbeatOut,
+    IncidentOut,
+    IncidentSummary,
+    PingOut,
+)
+from cronbeat.config import Settings
+from cronbeat.db.models import Flip, Heartbeat, Incident, IncidentEvent, Ping
+from cronbeat.enums import Status
+from cronbeat.schedules import Cron, Period
+from cronbeat.services.flips import schedule_of
+from cronbeat.services.pings import output_text
+
+
+def ping_url(settings: Settings, token: str) -> str:
+    return f"{settings.resolved_base_url()}/api/v1/heartbeat/{token}"
+
+
+def render_heartbeat(
+    heartbeat: Heartbeat, incident: Incident | None, settings: Settings
+) -> HeartbeatOut:
+    schedule = schedule_of(heartbeat)
+    watching = heartbeat.status not in (Status.PAUSED, Status.PENDING)
+    next_due = (schedule.next_due(heartbeat.anchor_at)
+                if watching and heartbeat.anchor_at is not None else None)
+    return HeartbeatOut(
+        id=heartbeat.id, name=heartbeat.name, description=heartbeat.description,
+        tags=list(heartbeat.tags), status=heartbeat.status, token=heartbeat.token,
+        ping_url=ping_url(settings, heartbeat.token), period=heartbeat.period,
+        schedule=heartbeat.schedule, timezone=heartbeat.timezone,
+        schedule_text=_schedule_text(schedule), grace=heartbeat.grace,
+        max_runtime=heartbeat.max_runtime, last_ping_at=heartbeat.last_ping_at,
+        next_due_at=next_due, started_at=heartbeat.started_at,
+        incident=None if incident is None else IncidentSummary(
+            id=incident.id, state=incident.state, reason=incident.reason,
+            opened_at=incident.opened_at,
+        ),
+        created_at=heartbeat.created_at, updated_at=heartbeat.updated_at,
+    )
+
+
+def render_ping(ping: Ping) -> PingOut:
+    return PingOut(
+        id=ping.id, kind=ping.kind, received_at=ping.received_at, exit_code=ping.exit_code,
+        rid=ping.rid, duration=ping.duration, method=ping.method, source_ip=ping.source_ip,
+        user_agent=ping.user_agent, body=output_text(ping.body), body_size=ping.body_size,
+        truncated=ping.truncated,
+    )
+
+
+def render_flip(flip: Flip) -> FlipOut:
+    return FlipOut(id=flip.id, at=flip.at, old_status=flip.old_status,
+                   new_status=flip.new_status, reason=flip.reason)
+
+
+def render_incident(
+    incident: Incident, events: list[IncidentEvent] | None = None
+) -> IncidentOut:
+    return IncidentOut(
+        id=incident.id, heartbeat_id=incident.heartbeat_id, state=incident.state,
+        reason=incident.reason, exit_code=incident.exit_code, output=incident.output,
+        opened_at=incident.opened_at, acknowledged_at=incident.acknowledged_at,
+        acknowledged_by=incident.acknowledged_by, resolved_at=incident.resolved_at,
+        resolved_by=incident.resolved_by,
+        timeline=None if events is None else [
+            EventOut(id=e.id, at=e.at, kind=e.kind, actor=e.actor, detail=e.detail)
+            for e in events
+        ],
+    )
+
+
+def _schedule_text(schedule: Period | Cron) -> str:
+    if isinstance(schedule, Cron):
+        return schedule.describe()
+    return f"every {_seconds_text(schedule.seconds)}"
+
+
+def _seconds_text(seconds: int) -> str:
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds % size == 0 and seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}" + ("s" if count != 1 else "")
+    return f"{seconds} second" + ("s" if seconds != 1 else "")

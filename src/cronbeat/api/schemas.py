@@ -1,0 +1,131 @@
+"""Request and response bodies of the REST API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from cronbeat.enums import EventKind, IncidentReason, IncidentState, PingKind, Status
+
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Seconds = Annotated[int, Field(ge=0, le=10**9)]
+
+
+class _Input(BaseModel):
+    # Unknown fields are refused, so that a typo ("perod") is not silently ignored.
+    model_config = ConfigDict(extra="forbid")
+
+
+class HeartbeatCreate(_Input):
+    name: Name
+    period: Seconds | None = Field(None, description="Expected seconds between pings")
+    schedule: str | None = Field(
+        None, max_length=200, description="Cron expression or nickname such as @daily"
+    )
+    timezone: str = Field("UTC", max_length=64, description="IANA time zone of `schedule`")
+    grace: Seconds = Field(300, description="Seconds allowed after the due time")
+    max_runtime: Seconds | None = Field(None, description="Longest run after a /start ping")
+    tags: list[Tag] = Field(default_factory=list, max_length=20)
+    description: str = Field("", max_length=5000)
+
+
+class HeartbeatUpdate(_Input):
+    """Only the fields sent change. Sending `period` switches to a period schedule and sending
+    `schedule` to a cron schedule."""
+
+    name: Name | None = None
+    period: Seconds | None = None
+    schedule: str | None = Field(None, max_length=200)
+    timezone: str | None = Field(None, max_length=64)
+    grace: Seconds | None = None
+    max_runtime: Seconds | None = None
+    tags: list[Tag] | None = Field(None, max_length=20)
+    description: str | None = Field(None, max_length=5000)
+
+
+class IncidentSummary(BaseModel):
+    id: int
+    state: IncidentState
+    reason: IncidentReason
+    opened_at: datetime
+
+
+class HeartbeatOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    tags: list[str]
+    status: Status
+    token: str
+    ping_url: str
+    period: int | None
+    schedule: str | None
+    timezone: str
+    schedule_text: str = Field(description="The schedule in words")
+    grace: int
+    max_runtime: int | None
+    last_ping_at: datetime | None
+    next_due_at: datetime | None = Field(description="When the next ping is expected")
+    started_at: datetime | None = Field(description="Start of the run in progress, if any")
+    incident: IncidentSummary | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class HeartbeatList(BaseModel):
+    items: list[HeartbeatOut]
+    next_cursor: int | None = Field(description="Pass as `after` to get the next page")
+
+
+class PingOut(BaseModel):
+    id: int
+    kind: PingKind
+    received_at: datetime
+    exit_code: int | None
+    rid: str | None
+    duration: float | None = Field(description="Seconds since the matching /start")
+    method: str
+    source_ip: str | None
+    user_agent: str | None
+    body: str = Field(description="Output sent with the ping (invalid UTF-8 replaced)")
+    body_size: int = Field(description="Size of the body as sent, in bytes")
+    truncated: bool
+
+
+class FlipOut(BaseModel):
+    id: int
+    at: datetime
+    old_status: Status
+    new_status: Status
+    reason: str
+
+
+class EventOut(BaseModel):
+    id: int
+    at: datetime
+    kind: EventKind
+    actor: str
+    detail: str
+
+
+class IncidentOut(BaseModel):
+    id: int
+    heartbeat_id: int
+    state: IncidentState
+    reason: IncidentReason
+    exit_code: int | None
+    output: str
+    opened_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    timeline: list[EventOut] | None = Field(None, description="Only on a single incident")
+
+
+class IncidentList(BaseModel):
+    items: list[IncidentOut]
+    next_cursor: int | None = Field(description="Pass as `before` to get the next page")

@@ -1,0 +1,187 @@
+"""The `cronbeat` command. Kept thin: parse options, call the library, print."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.panel import Panel
+
+from cronbeat import __version__
+from cronbeat.clock import SystemClock
+from cronbeat.config import Settings
+from cronbeat.db.engine import Database
+
+console = Console(stderr=True)
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(levelname)s %(name)s: %(message)s")
+    # Alembic narrates every step at INFO; a user only needs to hear about failures.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValueError as exc:
+        raise click.ClickException(f"invalid configuration: {exc}") from None
+
+
+def _prepare(settings: Settings) -> str:
+    """Create the data directory for SQLite and bring the schema up to date."""
+    from cronbeat.db.migrate import upgrade
+
+    url = settings.resolved_database_url()
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        upgrade(url)
+    except Exception as exc:
+        raise click.ClickException(f"cannot prepare the database at {_safe(url)}: {exc}") from exc
+    return url
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="cronbeat")
+def main() -> None:
+    """cronbeat: cron-job and heartbeat monitoring with on-call escalation."""
+
+
+@main.command()
+@click.option("--host", help="Address to listen on [env CRONBEAT_HOST, default 127.0.0.1]")
+@click.option("--port", type=int, help="Port [env CRONBEAT_PORT, default 8000]")
+@click.option("--no-worker", is_flag=True, help="Serve HTTP only; run `cronbeat worker` apart")
+def serve(host: str | None, port: int | None, no_worker: bool) -> None:
+    """Run the HTTP server (and, unless --no-worker, the background worker)."""
+    import uvicorn
+
+    from cronbeat.api.app import create_app
+
+    settings = _settings(host=host, port=port)
+    _logging(settings)
+    url = _prepare(settings)
+    asyncio.run(_first_start(settings, url))
+    console.print(f"cronbeat {__version__}: database {_safe(url)}")
+    console.print(f"listening on {settings.resolved_base_url()} "
+                  f"({'no worker' if no_worker else 'with worker'})")
+    app = create_app(settings, run_worker=not no_worker)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
+                access_log=False, timeout_graceful_shutdown=10)
+
+
+async def _first_start(settings: Settings, url: str) -> None:
+    from cronbeat.services.teams import bootstrap
+
+    db = Database(url)
+    try:
+        async with db.write() as session:
+            first = await bootstrap(session, SystemClock().now(), admin_email=settings.admin_email)
+    finally:
+        await db.dispose()
+    if first is None:
+        return
+    base = settings.resolved_base_url()
+    console.print(Panel.fit(
+        f"First start: created team [b]{first.team.name}[/b] and admin [b]{first.admin.email}[/b]."
+        f"\n\nAPI key (shown only now, keep it safe):\n[b green]{first.api_key}[/b green]",
+        title="cronbeat", border_style="green",
+    ))
+    console.print("Create a heartbeat that expects a ping every day, with one hour of grace:")
+    console.print(
+        f"curl -sS {base}/api/v1/heartbeats \\\n"
+        f"  -H 'Authorization: Bearer {first.api_key}' \\\n"
+        "  -H 'Content-Type: application/json' \\\n"
+        "  -d '{\"name\": \"nightly backup\", \"schedule\": \"@daily\", \"grace\": 3600}'\n",
+        soft_wrap=True, highlight=False, markup=False,
+    )
+
+
+@main.command()
+def worker() -> None:
+    """Run only the background worker (for setups with `serve --no-worker`)."""
+    from cronbeat.worker import Worker
+
+    settings = _settings()
+    _logging(settings)
+
+    async def run() -> None:
+        db = Database(settings.resolved_database_url())
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, lambda: task.cancel() if task else None)
+        the_worker = Worker(db, SystemClock(), max_sleep=settings.worker_poll)
+        console.print(f"cronbeat worker on {_safe(db.url)}")
+        try:
+            await the_worker.run()
+        except asyncio.CancelledError:
+            pass
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Apply all database migrations."""
+    url = _prepare(_settings())
+    console.print(f"database {_safe(url)} is up to date")
+
+
+@main.group()
+def apikey() -> None:
+    """API keys."""
+
+
+@apikey.command("create")
+@click.option("--name", default="cli", show_default=True, help="A label for the key")
+@click.option("--read-only", is_flag=True, help="The key can read but not change anything")
+def apikey_create(name: str, read_only: bool) -> None:
+    """Create an API key for the team and print it once."""
+    from cronbeat.services.teams import create_api_key, first_team
+
+    settings = _settings()
+    url = _prepare(settings)
+
+    async def create() -> str | None:
+        database = Database(url)
+        try:
+            async with database.write() as session:
+                team = await first_team(session)
+                if team is None:
+                    return None
+                key, _ = await create_api_key(session, team.id, name, SystemClock().now(),
+                                              read_only=read_only)
+                return key
+        finally:
+            await database.dispose()
+
+    key = asyncio.run(create())
+    if key is None:
+        raise click.ClickException("no team yet: start `cronbeat serve` once first")
+    click.echo(key)
+    console.print(f"{'read-only ' if read_only else ''}API key {name!r} created; "
+                  "it is shown only once")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""Configuration from the environment (CRONBEAT_*), overridable by command-line flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cronbeat.db.engine import sqlite_url_for
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CRONBEAT_", extra="ignore")
+
+    data_dir: Path = Field(Path("cronbeat-data"), description="Where the SQLite database lives")
+    database_url: str | None = Field(None, description="sqlite:///... or postgresql://...")
+    host: str = Field("127.0.0.1", description="Address to listen on")
+    port: int = Field(8000, ge=1, le=65535, description="Port to listen on")
+    base_url: str | None = Field(None, description="Public URL used in ping URLs")
+    max_body: int = Field(100_000, ge=0, le=10_000_000, description="Bytes of ping body kept")
+    ping_batch: int = Field(256, ge=1, le=10_000, description="Most pings committed at once")
+    worker_poll: float = Field(
+        1.0, gt=0, le=60, description="Longest worker sleep when it runs in its own process"
+    )
+    admin_email: str = Field("admin@localhost", description="Email of the first admin user")
+    log_level: str = Field("info", description="debug, info, warning or error")
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or sqlite_url_for(self.data_dir.resolve())
+
+    def resolved_base_url(self) -> str:
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"

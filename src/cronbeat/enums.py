@@ -1,0 +1,40 @@
+"""The fixed vocabulary of statuses and kinds."""
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    UP = "up"
+    LATE = "late"
+    DOWN = "down"
+    RUNNING = "running"
+    PAUSED = "paused"
+
+
+class PingKind(StrEnum):
+    SUCCESS = "success"
+    START = "start"
+    FAIL = "fail"
+    LOG = "log"
+
+
+class IncidentState(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class IncidentReason(StrEnum):
+    MISSED = "missed"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+
+
+class EventKind(StrEnum):
+    """What can happen on an incident's timeline."""
+
+    OPENED = "opened"
+    FAILED_AGAIN = "failed_again"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"

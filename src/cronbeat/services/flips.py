@@ -1,0 +1,72 @@
+"""Moving a heartbeat to a new status: the one place where flips are recorded and where a
+heartbeat going down opens its incident."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cronbeat.db.models import Flip, Heartbeat
+from cronbeat.enums import IncidentReason, Status
+from cronbeat.schedules import Cron, Period, Schedule
+from cronbeat.services.incidents import note_failure, open_incident
+from cronbeat.status import Facts, Verdict
+
+
+def schedule_of(heartbeat: Heartbeat) -> Schedule:
+    if heartbeat.schedule is not None:
+        return Cron(heartbeat.schedule, heartbeat.timezone)
+    assert heartbeat.period is not None
+    return Period(heartbeat.period)
+
+
+def facts_of(heartbeat: Heartbeat) -> Facts:
+    return Facts(
+        schedule=schedule_of(heartbeat),
+        grace=timedelta(seconds=heartbeat.grace),
+        max_runtime=None if heartbeat.max_runtime is None else timedelta(
+            seconds=heartbeat.max_runtime
+        ),
+        status=heartbeat.status,
+        anchor_at=heartbeat.anchor_at,
+        started_at=heartbeat.started_at,
+        started_rid=heartbeat.started_rid,
+    )
+
+
+async def settle(
+    session: AsyncSession,
+    heartbeat: Heartbeat,
+    facts: Facts,
+    verdict: Verdict,
+    at: datetime,
+    *,
+    cause: str = "",
+    exit_code: int | None = None,
+    output: str = "",
+) -> None:
+    """Store `facts` and `verdict` on the heartbeat; record the flip and open or extend the
+    incident when the verdict takes it down."""
+    old = heartbeat.status
+    heartbeat.anchor_at = facts.anchor_at
+    heartbeat.started_at = facts.started_at
+    heartbeat.started_rid = facts.started_rid
+    heartbeat.status = verdict.status
+    heartbeat.deadline = verdict.deadline
+    heartbeat.updated_at = at
+    if old is not verdict.status:
+        reason = verdict.reason.value if verdict.reason else cause
+        session.add(Flip(heartbeat_id=heartbeat.id, at=at, old_status=old,
+                         new_status=verdict.status, reason=reason))
+    if verdict.reason is None:
+        return
+    if heartbeat.incident_id is None:
+        await open_incident(session, heartbeat, verdict.reason, at, exit_code=exit_code,
+                            output=output)
+    elif verdict.reason is IncidentReason.FAILED:
+        note_failure(session, heartbeat.incident_id, at, exit_code)
+
+
+def is_monitored(status: Status) -> bool:
+    return status not in (Status.PAUSED, Status.PENDING)

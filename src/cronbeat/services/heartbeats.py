@@ -1,0 +1,230 @@
+"""Heartbeats: create, edit, pause, resume, delete, and find them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, cast, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cronbeat.db.models import Flip, Heartbeat, Incident, Ping
+from cronbeat.enums import Status
+from cronbeat.errors import Invalid, NotFound
+from cronbeat.schedules import ScheduleError, parse_cron, parse_duration, parse_period
+from cronbeat.services.flips import facts_of, settle
+from cronbeat.services.incidents import resolve_incident
+from cronbeat.status import Verdict, evaluate
+from cronbeat.tokens import new_ping_token
+
+MAX_TAGS = 20
+
+
+@dataclass(frozen=True)
+class HeartbeatSpec:
+    """What a person configures. Exactly one of `period` and `schedule` is set."""
+
+    name: str
+    period: int | None = None
+    schedule: str | None = None
+    timezone: str = "UTC"
+    grace: int = 0
+    max_runtime: int | None = None
+    tags: tuple[str, ...] = field(default_factory=tuple)
+    description: str = ""
+
+
+def validate(spec: HeartbeatSpec, now: datetime) -> HeartbeatSpec:
+    """The spec with its schedule normalised, or `Invalid` naming the field to fix."""
+    name = spec.name.strip()
+    if not name:
+        raise Invalid("name", "must not be empty")
+    if (spec.period is None) == (spec.schedule is None):
+        raise Invalid("period", "give either `period` (seconds) or `schedule` (cron), not both")
+    try:
+        if spec.period is not None:
+            parse_period(spec.period)
+            schedule = None
+            timezone = "UTC"
+        else:
+            assert spec.schedule is not None
+            cron = parse_cron(spec.schedule, spec.timezone, now)
+            schedule, timezone = cron.expression, cron.timezone
+        parse_duration("grace", spec.grace, minimum=0)
+        if spec.max_runtime is not None:
+            parse_duration("max_runtime", spec.max_runtime, minimum=1)
+    except ScheduleError as exc:
+        raise Invalid(exc.field, exc.message) from None
+    tags = tuple(dict.fromkeys(tag.strip() for tag in spec.tags if tag.strip()))
+    if len(tags) > MAX_TAGS:
+        raise Invalid("tags", f"at most {MAX_TAGS} tags")
+    return replace(spec, name=name, schedule=schedule, timezone=timezone, tags=tags)
+
+
+def spec_of(heartbeat: Heartbeat) -> HeartbeatSpec:
+    return HeartbeatSpec(
+        name=heartbeat.name, period=heartbeat.period, schedule=heartbeat.schedule,
+        timezone=heartbeat.timezone, grace=heartbeat.grace, max_runtime=heartbeat.max_runtime,
+        tags=tuple(heartbeat.tags), description=heartbeat.description,
+    )
+
+
+def with_changes(spec: HeartbeatSpec, changes: Mapping[str, Any]) -> HeartbeatSpec:
+    """Apply a partial edit. A period replaces a cron schedule and the other way round; only
+    `max_runtime` can be cleared with null."""
+    values = {name: value for name, value in changes.items() if value is not None}
+    if "period" in values:
+        values["schedule"] = None
+    elif "schedule" in values:
+        values["period"] = None
+    if "max_runtime" in changes:
+        values["max_runtime"] = changes["max_runtime"]
+    if "tags" in values:
+        values["tags"] = tuple(values["tags"])
+    return replace(spec, **values)
+
+
+async def create_heartbeat(
+    session: AsyncSession, team_id: int, spec: HeartbeatSpec, now: datetime
+) -> Heartbeat:
+    spec = validate(spec, now)
+    heartbeat = Heartbeat(
+        team_id=team_id, token=new_ping_token(), status=Status.PENDING, created_at=now,
+        updated_at=now, **_columns(spec),
+    )
+    session.add(heartbeat)
+    await session.flush()
+    return heartbeat
+
+
+async def update_heartbeat(
+    session: AsyncSession, heartbeat: Heartbeat, spec: HeartbeatSpec, now: datetime
+) -> None:
+    """Apply a new configuration; deadlines are recomputed from the same facts at `now`."""
+    spec = validate(spec, now)
+    for name, value in _columns(spec).items():
+        setattr(heartbeat, name, value)
+    facts = facts_of(heartbeat)
+    await settle(session, heartbeat, facts, evaluate(facts, now), now, cause="edited")
+
+
+async def pause(session: AsyncSession, heartbeat: Heartbeat, now: datetime, actor: str) -> None:
+    """Stop monitoring: pings are still recorded, nothing alerts, an open incident resolves."""
+    if heartbeat.status is Status.PAUSED:
+        return
+    await _resolve_open_incident(session, heartbeat, now, actor, "the heartbeat was paused")
+    facts = replace(facts_of(heartbeat), started_at=None, started_rid=None)
+    await settle(session, heartbeat, facts, Verdict(Status.PAUSED, None), now, cause="paused")
+
+
+async def resume(session: AsyncSession, heartbeat: Heartbeat, now: datetime) -> None:
+    """Monitor again, with a fresh period from now (or from the first ping if none came yet)."""
+    if heartbeat.status is not Status.PAUSED:
+        return
+    if heartbeat.anchor_at is None:
+        await settle(session, heartbeat, facts_of(heartbeat), Verdict(Status.PENDING, None), now,
+                     cause="resumed")
+        return
+    facts = replace(facts_of(heartbeat), status=Status.UP, anchor_at=now)
+    await settle(session, heartbeat, facts, evaluate(facts, now), now, cause="resumed")
+
+
+async def resolve_by_hand(
+    session: AsyncSession, incident: Incident, now: datetime, actor: str
+) -> Heartbeat:
+    """A person closes the incident. A heartbeat still down gets a fresh period from now, so
+    that a job that stays silent opens a new incident instead of being forgotten."""
+    heartbeat = await session.get(Heartbeat, incident.heartbeat_id, with_for_update=True)
+    assert heartbeat is not None
+    await resolve_incident(session, incident, heartbeat, now, actor, "resolved by hand")
+    if heartbeat.status is Status.DOWN:
+        facts = replace(facts_of(heartbeat), status=Status.UP, anchor_at=now)
+        await settle(session, heartbeat, facts, evaluate(facts, now), now,
+                     cause="resolved by hand")
+    return heartbeat
+
+
+async def delete_heartbeat(session: AsyncSession, heartbeat: Heartbeat) -> None:
+    # Pings, flips and incidents go with it (ON DELETE CASCADE).
+    await session.execute(delete(Heartbeat).where(Heartbeat.id == heartbeat.id))
+
+
+async def get_heartbeat(
+    session: AsyncSession, team_id: int, heartbeat_id: int, *, for_update: bool = False
+) -> Heartbeat:
+    query = select(Heartbeat).where(Heartbeat.id == heartbeat_id, Heartbeat.team_id == team_id)
+    heartbeat = await session.scalar(query.with_for_update() if for_update else query)
+    if heartbeat is None:
+        raise NotFound(f"no heartbeat with id {heartbeat_id}")
+    return heartbeat
+
+
+@dataclass(frozen=True)
+class HeartbeatPage:
+    items: Sequence[Heartbeat]
+    next_cursor: int | None
+
+
+async def list_heartbeats(
+    session: AsyncSession, team_id: int, *, status: Status | None = None, tag: str | None = None,
+    search: str | None = None, after: int | None = None, limit: int = 50,
+) -> HeartbeatPage:
+    """Oldest first, keyset-paginated on id so that a page costs the same at any depth."""
+    query = select(Heartbeat).where(Heartbeat.team_id == team_id)
+    if status is not None:
+        query = query.where(Heartbeat.status == status)
+    if search:
+        query = query.where(func.lower(Heartbeat.name).contains(search.lower(), autoescape=True))
+    if after is not None:
+        query = query.where(Heartbeat.id > after)
+    if tag is not None:
+        # Tags are a JSON list stored as text on both databases; match the quoted element.
+        query = query.where(cast(Heartbeat.tags, String).contains(json.dumps(tag), autoescape=True))
+    rows = (await session.scalars(query.order_by(Heartbeat.id).limit(limit + 1))).all()
+    more = len(rows) > limit
+    return HeartbeatPage(rows[:limit], rows[limit - 1].id if more else None)
+
+
+async def incidents_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Incident]:
+    if not ids:
+        return {}
+    rows = await session.scalars(select(Incident).where(Incident.id.in_(ids)))
+    return {incident.id: incident for incident in rows}
+
+
+async def recent_pings(
+    session: AsyncSession, heartbeat_id: int, *, before: int | None = None, limit: int = 50
+) -> Sequence[Ping]:
+    query = select(Ping).where(Ping.heartbeat_id == heartbeat_id)
+    if before is not None:
+        query = query.where(Ping.id < before)
+    return (await session.scalars(query.order_by(Ping.id.desc()).limit(limit))).all()
+
+
+async def recent_flips(
+    session: AsyncSession, heartbeat_id: int, *, limit: int = 50
+) -> Sequence[Flip]:
+    return (await session.scalars(
+        select(Flip).where(Flip.heartbeat_id == heartbeat_id).order_by(Flip.id.desc()).limit(limit)
+    )).all()
+
+
+async def _resolve_open_incident(
+    session: AsyncSession, heartbeat: Heartbeat, now: datetime, actor: str, detail: str
+) -> None:
+    if heartbeat.incident_id is None:
+        return
+    incident = await session.get(Incident, heartbeat.incident_id)
+    if incident is not None:
+        await resolve_incident(session, incident, heartbeat, now, actor, detail)
+
+
+def _columns(spec: HeartbeatSpec) -> dict[str, object]:
+    return {
+        "name": spec.name, "description": spec.description, "tags": list(spec.tags),
+        "period": spec.period, "schedule": spec.schedule, "timezone": spec.timezone,
+        "grace": spec.grace, "max_runtime": spec.max_runtime,
+    }

@@ -1,0 +1,130 @@
+"""Incidents: opened when a heartbeat goes down, acknowledged by a person, resolved by the
+next success or by hand. Every change is also an event on the incident's timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cronbeat.db.models import Heartbeat, Incident, IncidentEvent
+from cronbeat.enums import EventKind, IncidentReason, IncidentState
+from cronbeat.errors import Conflict, NotFound
+
+SYSTEM = "cronbeat"
+
+
+async def open_incident(
+    session: AsyncSession,
+    heartbeat: Heartbeat,
+    reason: IncidentReason,
+    at: datetime,
+    *,
+    exit_code: int | None = None,
+    output: str = "",
+) -> Incident:
+    incident = Incident(
+        team_id=heartbeat.team_id,
+        heartbeat_id=heartbeat.id,
+        state=IncidentState.OPEN,
+        reason=reason,
+        exit_code=exit_code,
+        output=output,
+        opened_at=at,
+    )
+    session.add(incident)
+    await session.flush()
+    heartbeat.incident_id = incident.id
+    session.add(IncidentEvent(
+        incident_id=incident.id, at=at, kind=EventKind.OPENED, actor=SYSTEM,
+        detail=_describe(reason, exit_code),
+    ))
+    return incident
+
+
+def note_failure(
+    session: AsyncSession, incident_id: int, at: datetime, exit_code: int | None
+) -> None:
+    """A further failure while the incident is open goes on its timeline, not into a new one."""
+    detail = "failed again" if exit_code is None else f"failed again with exit code {exit_code}"
+    session.add(IncidentEvent(
+        incident_id=incident_id, at=at, kind=EventKind.FAILED_AGAIN, actor=SYSTEM, detail=detail
+    ))
+
+
+async def acknowledge(session: AsyncSession, incident: Incident, at: datetime, actor: str) -> None:
+    """Acknowledging twice is harmless (a link clicked twice); a resolved incident cannot be."""
+    if incident.state is IncidentState.RESOLVED:
+        raise Conflict(f"incident {incident.id} is already resolved")
+    if incident.state is IncidentState.ACKNOWLEDGED:
+        return
+    incident.state = IncidentState.ACKNOWLEDGED
+    incident.acknowledged_at = at
+    incident.acknowledged_by = actor
+    session.add(IncidentEvent(incident_id=incident.id, at=at, kind=EventKind.ACKNOWLEDGED,
+                              actor=actor, detail=""))
+
+
+async def resolve_incident(
+    session: AsyncSession, incident: Incident, heartbeat: Heartbeat, at: datetime, actor: str,
+    detail: str,
+) -> None:
+    if incident.state is IncidentState.RESOLVED:
+        raise Conflict(f"incident {incident.id} is already resolved")
+    incident.state = IncidentState.RESOLVED
+    incident.resolved_at = at
+    incident.resolved_by = actor
+    if heartbeat.incident_id == incident.id:
+        heartbeat.incident_id = None
+    session.add(IncidentEvent(incident_id=incident.id, at=at, kind=EventKind.RESOLVED,
+                              actor=actor, detail=detail))
+
+
+async def get_incident(session: AsyncSession, team_id: int, incident_id: int) -> Incident:
+    incident = await session.scalar(
+        select(Incident).where(Incident.id == incident_id, Incident.team_id == team_id)
+    )
+    if incident is None:
+        raise NotFound(f"no incident with id {incident_id}")
+    return incident
+
+
+@dataclass(frozen=True)
+class IncidentPage:
+    items: Sequence[Incident]
+    next_cursor: int | None
+
+
+async def list_incidents(
+    session: AsyncSession, team_id: int, *, state: IncidentState | None = None,
+    heartbeat_id: int | None = None, before: int | None = None, limit: int = 50,
+) -> IncidentPage:
+    """Newest first, keyset-paginated on id so that a page costs the same at any depth."""
+    query = select(Incident).where(Incident.team_id == team_id)
+    if state is not None:
+        query = query.where(Incident.state == state)
+    if heartbeat_id is not None:
+        query = query.where(Incident.heartbeat_id == heartbeat_id)
+    if before is not None:
+        query = query.where(Incident.id < before)
+    rows = (await session.scalars(query.order_by(Incident.id.desc()).limit(limit + 1))).all()
+    more = len(rows) > limit
+    return IncidentPage(rows[:limit], rows[limit - 1].id if more else None)
+
+
+async def timeline(session: AsyncSession, incident_id: int) -> Sequence[IncidentEvent]:
+    return (await session.scalars(
+        select(IncidentEvent).where(IncidentEvent.incident_id == incident_id)
+        .order_by(IncidentEvent.id)
+    )).all()
+
+
+def _describe(reason: IncidentReason, exit_code: int | None) -> str:
+    if reason is IncidentReason.MISSED:
+        return "no ping arrived in time"
+    if reason is IncidentReason.TIMED_OUT:
+        return "the run took longer than its maximum run time"
+    return "the job reported a failure" + ("" if exit_code is None else f" (exit code {exit_code})")

@@ -1,0 +1,76 @@
+"""Teams, users and API keys: the first start, and who is asking."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cronbeat.db.models import ApiKey, Team, User
+from cronbeat.tokens import hash_api_key, new_api_key
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who an API request acts as."""
+
+    team_id: int
+    key_id: int
+    name: str
+    read_only: bool
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    team: Team
+    admin: User
+    api_key: str
+
+
+async def bootstrap(
+    session: AsyncSession, now: datetime, *, admin_email: str, team_name: str = "Default team"
+) -> Bootstrap | None:
+    """On the very first start, create a team, its admin and an API key; afterwards, nothing."""
+    if await session.scalar(select(func.count()).select_from(Team)):
+        return None
+    team = Team(name=team_name, created_at=now)
+    session.add(team)
+    await session.flush()
+    admin = User(team_id=team.id, email=admin_email, name="Admin", is_admin=True, created_at=now)
+    session.add(admin)
+    key, _ = await create_api_key(session, team.id, "first key", now)
+    return Bootstrap(team, admin, key)
+
+
+async def create_api_key(
+    session: AsyncSession, team_id: int, name: str, now: datetime, *, read_only: bool = False
+) -> tuple[str, ApiKey]:
+    """The key itself is returned once and never stored; only its hash is."""
+    key = new_api_key()
+    row = ApiKey(team_id=team_id, name=name, prefix=key[:10], key_hash=hash_api_key(key),
+                 read_only=read_only, created_at=now)
+    session.add(row)
+    await session.flush()
+    return key, row
+
+
+async def authenticate(session: AsyncSession, key: str) -> Principal | None:
+    row = await session.scalar(
+        select(ApiKey).where(ApiKey.key_hash == hash_api_key(key), ApiKey.revoked_at.is_(None))
+    )
+    if row is None:
+        return None
+    return Principal(team_id=row.team_id, key_id=row.id, name=row.name, read_only=row.read_only)
+
+
+async def first_team(session: AsyncSession) -> Team | None:
+    return await session.scalar(select(Team).order_by(Team.id).limit(1))
+
+
+async def list_api_keys(session: AsyncSession, team_id: int) -> Sequence[ApiKey]:
+    return (await session.scalars(
+        select(ApiKey).where(ApiKey.team_id == team_id).order_by(ApiKey.id)
+    )).all()

@@ -1,0 +1,73 @@
+"""Small test helpers that drive the real services (nothing here replaces our own code)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from cronbeat.db.engine import Database
+from cronbeat.db.models import Flip, Heartbeat, Incident, IncidentEvent, Ping
+from cronbeat.enums import PingKind
+from cronbeat.services.heartbeats import HeartbeatSpec, create_heartbeat
+from cronbeat.services.pings import PingIn, record_pings
+from cronbeat.services.sweep import process_due
+
+
+async def make_heartbeat(db: Database, team_id: int, now: datetime, **spec: object) -> Heartbeat:
+    values: dict[str, object] = {"name": "backup", "period": 60, "grace": 30}
+    values.update(spec)
+    async with db.write() as session:
+        return await create_heartbeat(session, team_id, HeartbeatSpec(**values), now)  # type: ignore[arg-type]
+
+
+async def ping(
+    db: Database, token: str, at: datetime, kind: PingKind = PingKind.SUCCESS, **extra: object
+) -> bool:
+    async with db.write() as session:
+        result = await record_pings(session, [PingIn(token=token, kind=kind, received_at=at,
+                                                      **extra)])  # type: ignore[arg-type]
+    return result.found[0]
+
+
+async def sweep(db: Database, now: datetime) -> int:
+    async with db.write() as session:
+        return await process_due(session, now)
+
+
+async def reload(db: Database, heartbeat_id: int) -> Heartbeat:
+    async with db.read() as session:
+        heartbeat = await session.get(Heartbeat, heartbeat_id)
+    assert heartbeat is not None
+    return heartbeat
+
+
+async def incidents_of(db: Database, heartbeat_id: int) -> list[Incident]:
+    async with db.read() as session:
+        return list((await session.scalars(
+            select(Incident).where(Incident.heartbeat_id == heartbeat_id).order_by(Incident.id)
+        )).all())
+
+
+async def events_of(db: Database, incident_id: int) -> list[IncidentEvent]:
+    async with db.read() as session:
+        return list((await session.scalars(
+            select(IncidentEvent).where(IncidentEvent.incident_id == incident_id)
+            .order_by(IncidentEvent.id)
+        )).all())
+
+
+async def flips_of(db: Database, heartbeat_id: int) -> list[tuple[str, str]]:
+    async with db.read() as session:
+        rows = await session.scalars(
+            select(Flip).where(Flip.heartbeat_id == heartbeat_id).order_by(Flip.id)
+        )
+        return [(flip.old_status.value, flip.new_status.value) for flip in rows]
+
+
+async def ping_count(db: Database, heartbeat_id: int) -> int:
+    async with db.read() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(Ping).where(Ping.heartbeat_id == heartbeat_id)
+        )
+    return int(count or 0)

@@ -17,7 +17,8 @@ from cronbeat.clock import SystemClock
 from cronbeat.config import Settings
 from cronbeat.db.engine import Database
 
-console = Console(stderr=True)
+# soft_wrap: never break a line a user may copy (keys, URLs, curl commands).
+console = Console(stderr=True, soft_wrap=True)
 
 
 def _logging(settings: Settings) -> None:

@@ -13,10 +13,12 @@ from cronbeat.api.render import render_flip, render_heartbeat, render_ping
 from cronbeat.api.schemas import (
     FlipOut,
     HeartbeatCreate,
+    HeartbeatId,
     HeartbeatList,
     HeartbeatOut,
     HeartbeatUpdate,
     PingOut,
+    cursor,
 )
 from cronbeat.enums import Status
 from cronbeat.services import heartbeats as service
@@ -43,7 +45,7 @@ async def create_heartbeat(body: HeartbeatCreate, who: Writer, ctx: Ctx) -> Hear
 async def list_heartbeats(
     who: Reader, ctx: Ctx, status: Status | None = None, tag: str | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Part of the name")] = None,
-    after: Annotated[int | None, Query(description="`next_cursor` of the previous page")] = None,
+    after: Annotated[int | None, cursor("`next_cursor` of the previous page")] = None,
     limit: Limit = 50,
 ) -> HeartbeatList:
     async with ctx.db.read() as session:
@@ -58,14 +60,14 @@ async def list_heartbeats(
 
 
 @router.get("/{heartbeat_id}", responses=responses(*READ, 404))
-async def get_heartbeat(heartbeat_id: int, who: Reader, ctx: Ctx) -> HeartbeatOut:
+async def get_heartbeat(heartbeat_id: HeartbeatId, who: Reader, ctx: Ctx) -> HeartbeatOut:
     async with ctx.db.read() as session:
         return await _show(session, who, heartbeat_id, ctx)
 
 
 @router.patch("/{heartbeat_id}", responses=responses(*WRITE, 404))
 async def update_heartbeat(
-    heartbeat_id: int, body: HeartbeatUpdate, who: Writer, ctx: Ctx
+    heartbeat_id: HeartbeatId, body: HeartbeatUpdate, who: Writer, ctx: Ctx
 ) -> HeartbeatOut:
     changes = body.model_dump(exclude_unset=True)
     async with ctx.db.write() as session:
@@ -79,7 +81,7 @@ async def update_heartbeat(
 
 
 @router.delete("/{heartbeat_id}", status_code=204, responses=responses(*WRITE, 404))
-async def delete_heartbeat(heartbeat_id: int, who: Writer, ctx: Ctx) -> Response:
+async def delete_heartbeat(heartbeat_id: HeartbeatId, who: Writer, ctx: Ctx) -> Response:
     async with ctx.db.write() as session:
         heartbeat = await service.get_heartbeat(session, who.team_id, heartbeat_id)
         await service.delete_heartbeat(session, heartbeat)
@@ -87,7 +89,7 @@ async def delete_heartbeat(heartbeat_id: int, who: Writer, ctx: Ctx) -> Response
 
 
 @router.post("/{heartbeat_id}/pause", responses=responses(*WRITE, 404))
-async def pause_heartbeat(heartbeat_id: int, who: Writer, ctx: Ctx) -> HeartbeatOut:
+async def pause_heartbeat(heartbeat_id: HeartbeatId, who: Writer, ctx: Ctx) -> HeartbeatOut:
     async with ctx.db.write() as session:
         heartbeat = await service.get_heartbeat(session, who.team_id, heartbeat_id,
                                                 for_update=True)
@@ -96,7 +98,7 @@ async def pause_heartbeat(heartbeat_id: int, who: Writer, ctx: Ctx) -> Heartbeat
 
 
 @router.post("/{heartbeat_id}/resume", responses=responses(*WRITE, 404))
-async def resume_heartbeat(heartbeat_id: int, who: Writer, ctx: Ctx) -> HeartbeatOut:
+async def resume_heartbeat(heartbeat_id: HeartbeatId, who: Writer, ctx: Ctx) -> HeartbeatOut:
     async with ctx.db.write() as session:
         heartbeat = await service.get_heartbeat(session, who.team_id, heartbeat_id,
                                                 for_update=True)
@@ -108,8 +110,8 @@ async def resume_heartbeat(heartbeat_id: int, who: Writer, ctx: Ctx) -> Heartbea
 
 @router.get("/{heartbeat_id}/pings", responses=responses(*READ, 404))
 async def list_pings(
-    heartbeat_id: int, who: Reader, ctx: Ctx,
-    before: Annotated[int | None, Query(description="Only pings with a smaller id")] = None,
+    heartbeat_id: HeartbeatId, who: Reader, ctx: Ctx,
+    before: Annotated[int | None, cursor("Only pings with a smaller id")] = None,
     limit: Limit = 50,
 ) -> list[PingOut]:
     async with ctx.db.read() as session:
@@ -119,7 +121,9 @@ async def list_pings(
 
 
 @router.get("/{heartbeat_id}/flips", responses=responses(*READ, 404))
-async def list_flips(heartbeat_id: int, who: Reader, ctx: Ctx, limit: Limit = 50) -> list[FlipOut]:
+async def list_flips(
+    heartbeat_id: HeartbeatId, who: Reader, ctx: Ctx, limit: Limit = 50
+) -> list[FlipOut]:
     async with ctx.db.read() as session:
         await service.get_heartbeat(session, who.team_id, heartbeat_id)
         flips = await service.recent_flips(session, heartbeat_id, limit=limit)

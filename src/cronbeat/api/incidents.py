@@ -10,7 +10,7 @@ from cronbeat.api.auth import Ctx, Reader, Writer
 from cronbeat.api.errors import READ, WRITE, responses
 from cronbeat.api.heartbeats import actor
 from cronbeat.api.render import render_incident
-from cronbeat.api.schemas import IncidentList, IncidentOut
+from cronbeat.api.schemas import IncidentId, IncidentList, IncidentOut, cursor
 from cronbeat.enums import IncidentState
 from cronbeat.services import incidents as service
 from cronbeat.services.heartbeats import resolve_by_hand
@@ -21,8 +21,8 @@ router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 @router.get("", responses=responses(*READ))
 async def list_incidents(
     who: Reader, ctx: Ctx, state: IncidentState | None = None,
-    heartbeat_id: int | None = None,
-    before: Annotated[int | None, Query(description="`next_cursor` of the previous page")] = None,
+    heartbeat_id: Annotated[int | None, cursor("Only this heartbeat's incidents")] = None,
+    before: Annotated[int | None, cursor("`next_cursor` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> IncidentList:
     async with ctx.db.read() as session:
@@ -34,7 +34,7 @@ async def list_incidents(
 
 
 @router.get("/{incident_id}", responses=responses(*READ, 404))
-async def get_incident(incident_id: int, who: Reader, ctx: Ctx) -> IncidentOut:
+async def get_incident(incident_id: IncidentId, who: Reader, ctx: Ctx) -> IncidentOut:
     async with ctx.db.read() as session:
         incident = await service.get_incident(session, who.team_id, incident_id)
         events = await service.timeline(session, incident.id)
@@ -42,7 +42,7 @@ async def get_incident(incident_id: int, who: Reader, ctx: Ctx) -> IncidentOut:
 
 
 @router.post("/{incident_id}/acknowledge", responses=responses(*WRITE, 404, 409))
-async def acknowledge_incident(incident_id: int, who: Writer, ctx: Ctx) -> IncidentOut:
+async def acknowledge_incident(incident_id: IncidentId, who: Writer, ctx: Ctx) -> IncidentOut:
     async with ctx.db.write() as session:
         incident = await service.get_incident(session, who.team_id, incident_id)
         await service.acknowledge(session, incident, ctx.clock.now(), actor(who))
@@ -51,7 +51,7 @@ async def acknowledge_incident(incident_id: int, who: Writer, ctx: Ctx) -> Incid
 
 
 @router.post("/{incident_id}/resolve", responses=responses(*WRITE, 404, 409))
-async def resolve_incident(incident_id: int, who: Writer, ctx: Ctx) -> IncidentOut:
+async def resolve_incident(incident_id: IncidentId, who: Writer, ctx: Ctx) -> IncidentOut:
     async with ctx.db.write() as session:
         incident = await service.get_incident(session, who.team_id, incident_id)
         heartbeat = await resolve_by_hand(session, incident, ctx.clock.now(), actor(who))

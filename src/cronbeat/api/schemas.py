@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from cronbeat.enums import EventKind, IncidentReason, IncidentState, PingKind, Status
@@ -12,6 +13,13 @@ from cronbeat.enums import EventKind, IncidentReason, IncidentState, PingKind, S
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Seconds = Annotated[int, Field(ge=0, le=10**9)]
+MAX_ID = 2**63 - 1  # ids are 64-bit on both databases; larger numbers cannot name anything
+HeartbeatId = Annotated[int, Path(ge=1, le=MAX_ID, description="Heartbeat id")]
+IncidentId = Annotated[int, Path(ge=1, le=MAX_ID, description="Incident id")]
+
+
+def cursor(description: str) -> Any:
+    return Query(ge=1, le=MAX_ID, description=description)
 
 
 class _Input(BaseModel):

@@ -20,9 +20,9 @@ from sqlalchemy.engine import make_url
 from cronbeat.api.app import create_app
 from cronbeat.clock import FixedClock
 from cronbeat.config import Settings
+from cronbeat.db.base import Base
 from cronbeat.db.engine import Database
 from cronbeat.db.migrate import upgrade
-from cronbeat.db.models import Base
 from cronbeat.services.teams import bootstrap, create_api_key
 
 POSTGRES_URL = os.environ.get("CRONBEAT_TEST_POSTGRES_URL")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -71,3 +71,73 @@ async def ping_count(db: Database, heartbeat_id: int) -> int:
             select(func.count()).select_from(Ping).where(Ping.heartbeat_id == heartbeat_id)
         )
     return int(count or 0)
+
+
+async def add_member(db: Database, team_id: int, name: str, now: datetime) -> int:
+    from cronbeat.db.models import User
+
+    async with db.write() as session:
+        user = User(team_id=team_id, email=f"{name.lower()}@example.test", name=name,
+                    is_admin=False, timezone="UTC", created_at=now)
+        session.add(user)
+        await session.flush()
+        return user.id
+
+
+async def add_schedule(
+    db: Database, team_id: int, member_ids: list[int], now: datetime, *, shift_days: int = 7
+) -> int:
+    from cronbeat.db.oncall_models import OnCallSchedule
+
+    async with db.write() as session:
+        schedule = OnCallSchedule(
+            team_id=team_id, name="primary", timezone="UTC", handoff="09:00",
+            shift_seconds=shift_days * 86400, start_date=(now - timedelta(days=1)).date(),
+            member_ids=member_ids, created_at=now,
+        )
+        session.add(schedule)
+        await session.flush()
+        return schedule.id
+
+
+async def add_channel(
+    db: Database, team_id: int, kind: str, target: str, now: datetime, secret: str | None = None
+) -> int:
+    from cronbeat.db.oncall_models import Channel
+
+    async with db.write() as session:
+        channel = Channel(team_id=team_id, name=f"{kind} channel", kind=kind, target=target,
+                          secret=secret, created_at=now)
+        session.add(channel)
+        await session.flush()
+        return channel.id
+
+
+async def set_team_policy(db: Database, team_id: int, policy: object, now: datetime) -> int:
+    from cronbeat.db.models import Team
+    from cronbeat.db.oncall_models import Policy
+    from cronbeat.escalation import Policy as PolicySpec
+
+    assert isinstance(policy, PolicySpec)
+    data = policy.to_json()
+    async with db.write() as session:
+        row = Policy(team_id=team_id, name="test policy", steps=data["steps"],
+                     repeat=data["repeat"], repeat_delay=data["repeat_delay"], created_at=now)
+        session.add(row)
+        await session.flush()
+        team = await session.get(Team, team_id)
+        assert team is not None
+        team.default_policy_id = row.id
+        return row.id
+
+
+async def notifications_of(db: Database, incident_id: int) -> list[tuple[str, str, str, str]]:
+    """(purpose, kind, target, recipient) of each notification of an incident, in order."""
+    from cronbeat.db.outbox_models import Notification
+
+    async with db.read() as session:
+        rows = await session.scalars(
+            select(Notification).where(Notification.incident_id == incident_id)
+            .order_by(Notification.id)
+        )
+        return [(n.purpose.value, n.kind, n.target, n.recipient) for n in rows]

@@ -79,7 +79,7 @@ async def test_the_next_success_resolves_the_incident(
     assert (incident.state, incident.resolved_at, incident.resolved_by) == (
         IncidentState.RESOLVED, t0 + 100 * S, "cronbeat")
     kinds = [event.kind for event in await events_of(db, incident.id)]
-    assert kinds == [EventKind.OPENED, EventKind.RESOLVED]
+    assert kinds == [EventKind.OPENED, EventKind.NOTIFIED, EventKind.RESOLVED]
     # A second success changes nothing more.
     await ping(db, hb.token, t0 + 110 * S)
     assert len(await incidents_of(db, hb.id)) == 1
@@ -108,8 +108,9 @@ async def test_a_second_failure_extends_the_open_incident_instead_of_opening_ano
     await ping(db, hb.token, t0 + 60 * S, PingKind.FAIL, exit_code=2)
     [incident] = await incidents_of(db, hb.id)
     events = await events_of(db, incident.id)
-    assert [e.kind for e in events] == [EventKind.OPENED, EventKind.FAILED_AGAIN]
-    assert events[1].detail == "failed again with exit code 2"
+    assert [e.kind for e in events] == [EventKind.OPENED, EventKind.NOTIFIED,
+                                        EventKind.FAILED_AGAIN]
+    assert events[2].detail == "failed again with exit code 2"
 
 
 async def test_a_start_shows_running_and_the_end_records_the_run_time(

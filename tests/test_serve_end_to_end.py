@@ -1,15 +1,8 @@
-"""The real `cronbeat serve` process: a heartbeat misses, an incident opens, a ping resolves it.
-
-This is the one test that waits in real time (a 2-second period with 1 second of grace)."""
+"""The real `cronbeat serve` process: a heartbeat misses, an incident opens, the team is
+emailed, a ping resolves it. These tests wait in real time (a 2-second period, 1 s grace)."""
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,65 +10,35 @@ from pathlib import Path
 import httpx
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from local_server import Server, running_server, wait_for
+from local_smtp import Mailbox, parsed, running_smtp
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    port = _free_port()
-    env = {**os.environ, "CRONBEAT_DATA_DIR": str(tmp_path / "data"), "CRONBEAT_PORT": str(port)}
-    env.pop("CRONBEAT_DATABASE_URL", None)
-    log = (tmp_path / "serve.log").open("w+")
-    process = subprocess.Popen([sys.executable, "-m", "cronbeat", "serve"], env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            log.seek(0)
-            pytest.fail(f"cronbeat serve did not start:\n{log.read()}")
-        log.seek(0)
-        match = re.search(r"cb_[A-Za-z0-9_-]{43}", log.read())
-        assert match, "the first start prints an API key"
-        yield base, match.group(0)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        # uvicorn shuts down gracefully, then re-raises the signal it caught.
-        assert process.wait(timeout=15) in (0, -signal.SIGTERM)
-        log.seek(0)
-        assert "Application shutdown complete" in log.read()
-        log.close()
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    box = Mailbox()
+    with running_smtp(box) as port:
+        yield box, port
 
 
-def _wait_for(predicate, timeout: float) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not reached in time")
+@pytest.fixture
+def server(tmp_path: Path, mailbox: tuple[Mailbox, int]) -> Iterator[Server]:
+    with running_server(tmp_path, CRONBEAT_SMTP_HOST="127.0.0.1",
+                        CRONBEAT_SMTP_PORT=str(mailbox[1]),
+                        CRONBEAT_ADMIN_EMAIL="admin@example.test") as running:
+        yield running
 
 
-def test_a_missed_ping_opens_an_incident_and_the_next_ping_resolves_it(
-    server: tuple[str, str],
+def test_a_missed_ping_opens_an_incident_pages_the_team_and_the_next_ping_resolves_it(
+    server: Server, mailbox: tuple[Mailbox, int],
 ):
-    base, key = server
-    api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=5)
+    box, _ = mailbox
+    api = httpx.Client(base_url=server.base, headers={"Authorization": f"Bearer {server.key}"},
+                       timeout=5)
     made = api.post("/api/v1/heartbeats", json={"name": "e2e", "period": 2, "grace": 1})
     assert made.status_code == 201, made.text
     heartbeat = made.json()
-    assert heartbeat["ping_url"] == f"{base}/api/v1/heartbeat/{heartbeat['token']}"
+    assert heartbeat["ping_url"] == f"{server.base}/api/v1/heartbeat/{heartbeat['token']}"
 
     assert httpx.get(heartbeat["ping_url"]).status_code == 200
     first_ping = time.monotonic()
@@ -87,14 +50,26 @@ def test_a_missed_ping_opens_an_incident_and_the_next_ping_resolves_it(
         ).json()["items"]
         return items
 
-    _wait_for(lambda: incidents("open"), timeout=10)
+    wait_for(lambda: incidents("open"), timeout=10)
     # Down is due 3 s after the ping; the worker must not be early.
     assert time.monotonic() - first_ping >= 2.9
     [incident] = incidents("open")
     assert incident["reason"] == "missed"
     assert api.get(f"/api/v1/heartbeats/{heartbeat['id']}").json()["status"] == "down"
 
+    # The only member, the admin, is emailed at once, with a link to acknowledge.
+    wait_for(lambda: len(box.envelopes) == 1, timeout=5)
+    alert = parsed(box.envelopes[0])
+    assert alert["To"] == "admin@example.test"
+    assert alert["Subject"].startswith("[cronbeat] DOWN: e2e (no ping since ")
+    assert f"{server.base}/ack/" in alert.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
     assert httpx.post(heartbeat["ping_url"], content=b"back").status_code == 200
     [resolved] = incidents("resolved")
     assert (resolved["id"], resolved["resolved_by"]) == (incident["id"], "cronbeat")
     assert api.get(f"/api/v1/heartbeats/{heartbeat['id']}").json()["status"] == "up"
+    wait_for(lambda: len(box.envelopes) == 2, timeout=5)
+    assert parsed(box.envelopes[1])["Subject"] == "[cronbeat] RESOLVED: e2e"
+    shown = api.get(f"/api/v1/incidents/{incident['id']}").json()
+    assert [(n["purpose"], n["status"]) for n in shown["notifications"]] == [
+        ("alert", "sent"), ("recovery", "sent")]

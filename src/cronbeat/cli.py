@@ -13,9 +13,9 @@ from rich.console import Console
 from rich.panel import Panel
 
 from cronbeat import __version__
+from cronbeat.cli_client import register as register_client
 from cronbeat.clock import SystemClock
 from cronbeat.config import Settings
-from cronbeat.db.engine import Database
 
 # soft_wrap: never break a line a user may copy (keys, URLs, curl commands).
 console = Console(stderr=True, soft_wrap=True)
@@ -84,6 +84,7 @@ def serve(host: str | None, port: int | None, no_worker: bool) -> None:
 
 
 async def _first_start(settings: Settings, url: str) -> None:
+    from cronbeat.db.engine import Database
     from cronbeat.services.teams import bootstrap
 
     db = Database(url)
@@ -113,6 +114,8 @@ async def _first_start(settings: Settings, url: str) -> None:
 @main.command()
 def worker() -> None:
     """Run only the background worker (for setups with `serve --no-worker`)."""
+    from cronbeat.db.engine import Database
+    from cronbeat.delivery import Deliverer
     from cronbeat.worker import Worker
 
     settings = _settings()
@@ -124,10 +127,12 @@ def worker() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, lambda: task.cancel() if task else None)
-        the_worker = Worker(db, SystemClock(), max_sleep=settings.worker_poll)
+        clock = SystemClock()
+        deliverer = Deliverer(db, clock, settings, max_sleep=settings.worker_poll)
+        the_worker = Worker(db, clock, max_sleep=settings.worker_poll, on_work=deliverer.notify)
         console.print(f"cronbeat worker on {_safe(db.url)}")
         try:
-            await the_worker.run()
+            await asyncio.gather(the_worker.run(), deliverer.run())
         except asyncio.CancelledError:
             pass
         finally:
@@ -158,6 +163,7 @@ def apikey() -> None:
 @click.option("--read-only", is_flag=True, help="The key can read but not change anything")
 def apikey_create(name: str, read_only: bool) -> None:
     """Create an API key for the team and print it once."""
+    from cronbeat.db.engine import Database
     from cronbeat.services.teams import create_api_key, first_team
 
     settings = _settings()
@@ -182,6 +188,9 @@ def apikey_create(name: str, read_only: bool) -> None:
     click.echo(key)
     console.print(f"{'read-only ' if read_only else ''}API key {name!r} created; "
                   "it is shown only once")
+
+
+register_client(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from cronbeat.db.engine import sqlite_url_for
+if TYPE_CHECKING:
+    from cronbeat.notifiers import NotifyConfig
+
 
 
 class Settings(BaseSettings):
@@ -24,13 +27,31 @@ class Settings(BaseSettings):
         1.0, gt=0, le=60, description="Longest worker sleep when it runs in its own process"
     )
     admin_email: str = Field("admin@localhost", description="Email of the first admin user")
+    secret_key: str | None = Field(
+        None, description="Signs acknowledge links; by default a key kept in the database"
+    )
+    smtp_host: str | None = Field(None, description="SMTP server for email; unset: no email")
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_from: str = Field("cronbeat@localhost", description="From address of emails")
     log_level: str = Field("info", description="debug, info, warning or error")
 
     def resolved_database_url(self) -> str:
-        return self.database_url or sqlite_url_for(self.data_dir.resolve())
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'cronbeat.db'}"
 
     def resolved_base_url(self) -> str:
         if self.base_url:
             return self.base_url.rstrip("/")
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
         return f"http://{host}:{self.port}"
+
+    def notify_config(self) -> NotifyConfig:
+        # Imported here: the notifiers pull in apprise, which the CLI should not pay for.
+        from cronbeat.notifiers import NotifyConfig, SmtpConfig
+
+        return NotifyConfig(smtp=SmtpConfig(
+            host=self.smtp_host or "", port=self.smtp_port, username=self.smtp_username,
+            password=self.smtp_password, security=self.smtp_security, sender=self.smtp_from,
+        ))

@@ -36,5 +36,20 @@ class EventKind(StrEnum):
 
     OPENED = "opened"
     FAILED_AGAIN = "failed_again"
+    NOTIFIED = "notified"
+    DELIVERY_FAILED = "delivery_failed"
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
+
+
+class NotificationPurpose(StrEnum):
+    ALERT = "alert"
+    RECOVERY = "recovery"
+    TEST = "test"
+
+
+class NotificationStatus(StrEnum):
+    PENDING = "pending"  # waiting for its next attempt
+    SENDING = "sending"  # claimed by a worker; back to claimable when the lease runs out
+    SENT = "sent"
+    FAILED = "failed"  # permanently: the incident timeline says so

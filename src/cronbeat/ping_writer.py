@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime
 
 from cronbeat.db.engine import Database
 from cronbeat.services.pings import BatchResult, PingIn, record_pings
@@ -25,11 +24,11 @@ class WriterUnavailable(Exception):
 class PingWriter:
     def __init__(
         self, db: Database, *, max_batch: int = 256,
-        on_deadline: Callable[[datetime], None] | None = None,
+        on_commit: Callable[[BatchResult], None] | None = None,
     ) -> None:
         self._db = db
         self._max_batch = max_batch
-        self._on_deadline = on_deadline
+        self._on_commit = on_commit
         self._queue: asyncio.Queue[tuple[PingIn, asyncio.Future[bool]] | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
@@ -83,8 +82,8 @@ class PingWriter:
         for (_, future), found in zip(batch, result.found, strict=True):
             if not future.done():
                 future.set_result(found)
-        if result.earliest_deadline is not None and self._on_deadline is not None:
-            self._on_deadline(result.earliest_deadline)
+        if self._on_commit is not None:
+            self._on_commit(result)
 
     async def _store(self, pings: list[PingIn]) -> BatchResult:
         async with self._db.write() as session:

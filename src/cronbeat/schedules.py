@@ -92,7 +92,7 @@ def parse_period(seconds: int) -> Period:
 def parse_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # 'Europe' is a folder: OSError
         raise ScheduleError(
             "timezone", f"unknown time zone {name!r}: use an IANA name such as 'Europe/Riga'"
         ) from None

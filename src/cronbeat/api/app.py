@@ -10,11 +10,13 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
 from cronbeat import __version__
-from cronbeat.api import errors, heartbeats, incidents, ping
+from cronbeat.api import errors, heartbeats, incidents, oncall, pages, people, ping
+from cronbeat.api.auth import ApiKeyMiddleware
 from cronbeat.api.context import Context
 from cronbeat.clock import Clock, SystemClock
 from cronbeat.config import Settings
 from cronbeat.db.engine import Database
+from cronbeat.delivery import Deliverer
 from cronbeat.ping_writer import PingWriter
 from cronbeat.worker import Worker
 
@@ -37,29 +39,40 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = db or Database(settings.resolved_database_url())
         the_clock = clock or SystemClock()
-        worker = Worker(database, the_clock, max_sleep=IN_PROCESS_MAX_SLEEP) if run_worker else None
+        deliverer = worker = None
+        if run_worker:
+            deliverer = Deliverer(database, the_clock, settings, max_sleep=IN_PROCESS_MAX_SLEEP)
+            worker = Worker(database, the_clock, max_sleep=IN_PROCESS_MAX_SLEEP,
+                            on_work=deliverer.notify)
         writer = PingWriter(database, max_batch=settings.ping_batch,
-                            on_deadline=worker.notify if worker else None)
-        app.state.context = Context(settings, database, the_clock, writer, worker)
-        writer.start()
-        if worker is not None:
-            worker.start()
+                            on_commit=lambda result: context.pings_committed(result))
+        context = Context(settings, database, the_clock, writer, worker, deliverer)
+        app.state.context = context
+        context.writer.start()
+        for loop in (context.worker, context.deliverer):
+            if loop is not None:
+                loop.start()
         try:
             yield
         finally:
             # Pings already accepted are committed before the process goes.
-            await writer.stop()
-            if worker is not None:
-                await worker.stop()
+            await context.writer.stop()
+            for loop in (context.worker, context.deliverer):
+                if loop is not None:
+                    await loop.stop()
             if db is None:
                 await database.dispose()
 
     app = FastAPI(title="cronbeat", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan)
     errors.install(app)
+    app.add_middleware(ApiKeyMiddleware)
     app.include_router(heartbeats.router)
     app.include_router(incidents.router)
+    app.include_router(people.router)
+    app.include_router(oncall.router)
     app.router.routes.extend(ping.routes)
+    app.router.routes.extend(pages.routes)
     app.add_route("/healthz", _healthz, methods=["GET", "HEAD"], include_in_schema=False)
     return app
 

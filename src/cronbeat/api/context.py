@@ -10,7 +10,9 @@ from fastapi import Request
 from cronbeat.clock import Clock
 from cronbeat.config import Settings
 from cronbeat.db.engine import Database
+from cronbeat.delivery import Deliverer
 from cronbeat.ping_writer import PingWriter
+from cronbeat.services.pings import BatchResult
 from cronbeat.worker import Worker
 
 
@@ -21,10 +23,20 @@ class Context:
     clock: Clock
     writer: PingWriter
     worker: Worker | None = None
+    deliverer: Deliverer | None = None
 
     def deadline_changed(self, deadline: datetime | None) -> None:
         if deadline is not None and self.worker is not None:
             self.worker.notify(deadline)
+
+    def notifications_queued(self) -> None:
+        if self.deliverer is not None:
+            self.deliverer.notify(self.clock.now())
+
+    def pings_committed(self, result: BatchResult) -> None:
+        self.deadline_changed(result.earliest_deadline)
+        if result.incidents_changed:
+            self.notifications_queued()
 
 
 def get_context(request: Request) -> Context:

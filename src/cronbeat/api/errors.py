@@ -72,8 +72,7 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [FieldError(field=_location(err["loc"]), message=err["msg"])
-                  for err in exc.errors()]
+        fields = [FieldError(field=_location(err), message=err["msg"]) for err in exc.errors()]
         summary = "; ".join(f"{f.field}: {f.message}" for f in fields)
         return error_response(422, summary or "invalid request", fields)
 
@@ -108,8 +107,10 @@ def install(app: FastAPI) -> None:
         return error_response(500, "internal error; the server log has the details")
 
 
-def _location(loc: tuple[int | str, ...] | list[int | str]) -> str:
-    parts = [str(p) for p in loc]
+def _location(error: Mapping[str, Any]) -> str:
+    if error.get("type") == "json_invalid":  # its loc ends with a character offset
+        return "body"
+    parts = [str(p) for p in error["loc"]]
     if parts and parts[0] in ("body", "query", "path", "header"):
         parts = parts[1:]
     return ".".join(parts) or "body"

@@ -34,7 +34,7 @@ async def create_heartbeat(body: HeartbeatCreate, who: Writer, ctx: Ctx) -> Hear
     spec = HeartbeatSpec(
         name=body.name, period=body.period, schedule=body.schedule, timezone=body.timezone,
         grace=body.grace, max_runtime=body.max_runtime, tags=tuple(body.tags),
-        description=body.description,
+        description=body.description, policy_id=body.policy_id,
     )
     async with ctx.db.write() as session:
         heartbeat = await service.create_heartbeat(session, who.team_id, spec, ctx.clock.now())
@@ -94,7 +94,9 @@ async def pause_heartbeat(heartbeat_id: HeartbeatId, who: Writer, ctx: Ctx) -> H
         heartbeat = await service.get_heartbeat(session, who.team_id, heartbeat_id,
                                                 for_update=True)
         await service.pause(session, heartbeat, ctx.clock.now(), actor(who))
-        return await _show(session, who, heartbeat_id, ctx)
+        shown = await _show(session, who, heartbeat_id, ctx)
+    ctx.notifications_queued()  # pausing resolves an open incident: recovery notices
+    return shown
 
 
 @router.post("/{heartbeat_id}/resume", responses=responses(*WRITE, 404))

@@ -14,6 +14,7 @@ from cronbeat.api.schemas import IncidentId, IncidentList, IncidentOut, cursor
 from cronbeat.enums import IncidentState
 from cronbeat.services import incidents as service
 from cronbeat.services.heartbeats import resolve_by_hand
+from cronbeat.services.outbox import notifications_of
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
@@ -38,23 +39,27 @@ async def get_incident(incident_id: IncidentId, who: Reader, ctx: Ctx) -> Incide
     async with ctx.db.read() as session:
         incident = await service.get_incident(session, who.team_id, incident_id)
         events = await service.timeline(session, incident.id)
-    return render_incident(incident, list(events))
+        sent = await notifications_of(session, incident.id)
+    return render_incident(incident, list(events), sent)
 
 
 @router.post("/{incident_id}/acknowledge", responses=responses(*WRITE, 404, 409))
 async def acknowledge_incident(incident_id: IncidentId, who: Writer, ctx: Ctx) -> IncidentOut:
     async with ctx.db.write() as session:
-        incident = await service.get_incident(session, who.team_id, incident_id)
+        incident = await service.lock_incident(session, who.team_id, incident_id)
         await service.acknowledge(session, incident, ctx.clock.now(), actor(who))
         events = await service.timeline(session, incident.id)
-    return render_incident(incident, list(events))
+        sent = await notifications_of(session, incident.id)
+    return render_incident(incident, list(events), sent)
 
 
 @router.post("/{incident_id}/resolve", responses=responses(*WRITE, 404, 409))
 async def resolve_incident(incident_id: IncidentId, who: Writer, ctx: Ctx) -> IncidentOut:
     async with ctx.db.write() as session:
-        incident = await service.get_incident(session, who.team_id, incident_id)
+        incident = await service.lock_incident(session, who.team_id, incident_id)
         heartbeat = await resolve_by_hand(session, incident, ctx.clock.now(), actor(who))
         events = await service.timeline(session, incident.id)
+        sent = await notifications_of(session, incident.id)
     ctx.deadline_changed(heartbeat.deadline)
-    return render_incident(incident, list(events))
+    ctx.notifications_queued()
+    return render_incident(incident, list(events), sent)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from cronbeat.api.schemas import (
     EventOut,
     FlipOut,
     HeartbeatOut,
     IncidentOut,
     IncidentSummary,
+    NotificationSummary,
     PingOut,
 )
 from cronbeat.config import Settings
 from cronbeat.db.models import Flip, Heartbeat, Incident, IncidentEvent, Ping
+from cronbeat.db.outbox_models import Notification
 from cronbeat.enums import Status
 from cronbeat.schedules import Cron, Period
 from cronbeat.services.flips import schedule_of
@@ -35,7 +39,8 @@ def render_heartbeat(
         ping_url=ping_url(settings, heartbeat.token), period=heartbeat.period,
         schedule=heartbeat.schedule, timezone=heartbeat.timezone,
         schedule_text=_schedule_text(schedule), grace=heartbeat.grace,
-        max_runtime=heartbeat.max_runtime, last_ping_at=heartbeat.last_ping_at,
+        max_runtime=heartbeat.max_runtime, policy_id=heartbeat.policy_id,
+        last_ping_at=heartbeat.last_ping_at,
         next_due_at=next_due, started_at=heartbeat.started_at,
         incident=None if incident is None else IncidentSummary(
             id=incident.id, state=incident.state, reason=incident.reason,
@@ -60,7 +65,8 @@ def render_flip(flip: Flip) -> FlipOut:
 
 
 def render_incident(
-    incident: Incident, events: list[IncidentEvent] | None = None
+    incident: Incident, events: list[IncidentEvent] | None = None,
+    notifications: Sequence[Notification] | None = None,
 ) -> IncidentOut:
     return IncidentOut(
         id=incident.id, heartbeat_id=incident.heartbeat_id, state=incident.state,
@@ -71,6 +77,14 @@ def render_incident(
         timeline=None if events is None else [
             EventOut(id=e.id, at=e.at, kind=e.kind, actor=e.actor, detail=e.detail)
             for e in events
+        ],
+        notifications=None if notifications is None else [
+            NotificationSummary(
+                id=n.id, purpose=n.purpose, kind=n.kind, recipient=n.recipient, status=n.status,
+                attempts=n.attempts, last_error=n.last_error, created_at=n.created_at,
+                sent_at=n.sent_at,
+            )
+            for n in notifications
         ],
     )
 

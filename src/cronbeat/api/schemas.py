@@ -8,12 +8,22 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from cronbeat.enums import EventKind, IncidentReason, IncidentState, PingKind, Status
+from cronbeat.enums import (
+    EventKind,
+    IncidentReason,
+    IncidentState,
+    NotificationPurpose,
+    NotificationStatus,
+    PingKind,
+    Status,
+)
 
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Seconds = Annotated[int, Field(ge=0, le=10**9)]
+# Strict: JSON true or "60" is not a number of seconds.
+Seconds = Annotated[int, Field(ge=0, le=10**9, strict=True)]
 MAX_ID = 2**63 - 1  # ids are 64-bit on both databases; larger numbers cannot name anything
+PolicyRef = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
 HeartbeatId = Annotated[int, Path(ge=1, le=MAX_ID, description="Heartbeat id")]
 IncidentId = Annotated[int, Path(ge=1, le=MAX_ID, description="Incident id")]
 
@@ -38,6 +48,8 @@ class HeartbeatCreate(_Input):
     max_runtime: Seconds | None = Field(None, description="Longest run after a /start ping")
     tags: list[Tag] = Field(default_factory=list, max_length=20)
     description: str = Field("", max_length=5000)
+    policy_id: PolicyRef | None = Field(None, description="Escalation policy; null: the "
+                                        "team's default")
 
 
 class HeartbeatUpdate(_Input):
@@ -52,6 +64,7 @@ class HeartbeatUpdate(_Input):
     max_runtime: Seconds | None = None
     tags: list[Tag] | None = Field(None, max_length=20)
     description: str | None = Field(None, max_length=5000)
+    policy_id: PolicyRef | None = Field(None, description="null: back to the team's default")
 
 
 class IncidentSummary(BaseModel):
@@ -75,6 +88,7 @@ class HeartbeatOut(BaseModel):
     schedule_text: str = Field(description="The schedule in words")
     grace: int
     max_runtime: int | None
+    policy_id: int | None = Field(description="Escalation policy; null: the team's default")
     last_ping_at: datetime | None
     next_due_at: datetime | None = Field(description="When the next ping is expected")
     started_at: datetime | None = Field(description="Start of the run in progress, if any")
@@ -119,6 +133,18 @@ class EventOut(BaseModel):
     detail: str
 
 
+class NotificationSummary(BaseModel):
+    id: int
+    purpose: NotificationPurpose
+    kind: str = Field(description="email, webhook or apprise")
+    recipient: str
+    status: NotificationStatus
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
 class IncidentOut(BaseModel):
     id: int
     heartbeat_id: int
@@ -132,6 +158,9 @@ class IncidentOut(BaseModel):
     resolved_at: datetime | None
     resolved_by: str | None
     timeline: list[EventOut] | None = Field(None, description="Only on a single incident")
+    notifications: list[NotificationSummary] | None = Field(
+        None, description="Who was notified and how delivery went; only on a single incident"
+    )
 
 
 class IncidentList(BaseModel):

@@ -7,9 +7,10 @@ engine with ordinary deferred transactions, so that they never wait for the writ
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -42,10 +43,6 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def sqlite_url_for(data_dir: Path) -> str:
-    return f"sqlite+aiosqlite:///{data_dir / 'cronbeat.db'}"
-
-
 class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = normalize_url(url)
@@ -55,6 +52,10 @@ class Database:
             self.write_engine
         )
         self._writes = async_sessionmaker(self.write_engine, expire_on_commit=False)
+        # SQLite has one write lock per file. Writers of this process queue for it here, in
+        # order, instead of spinning in SQLite's busy handler, which is unfair under load;
+        # other processes still wait on the busy timeout.
+        self._write_turn = asyncio.Lock() if self.is_sqlite else contextlib.nullcontext()
         self._reads = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
     def _engine(self, *, immediate: bool, echo: bool) -> AsyncEngine:
@@ -81,7 +82,7 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A transaction that commits when the block ends and rolls back on error."""
-        async with self._writes() as session, session.begin():
+        async with self._write_turn, self._writes() as session, session.begin():
             yield session
 
     @asynccontextmanager

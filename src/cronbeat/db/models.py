@@ -1,4 +1,4 @@
-"""The tables. Every change is a row: pings, flips and incident events are append-only."""
+"""The core tables. Every change is a row: pings, flips and incident events are append-only."""
 
 from __future__ import annotations
 
@@ -9,42 +9,20 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    Enum,
     Float,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Text,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-from cronbeat.db.types import UTCDateTime
+from cronbeat.db.base import Base, Id
+from cronbeat.db.base import enum_column as _enum
 from cronbeat.enums import EventKind, IncidentReason, IncidentState, PingKind, Status
-
-# Named constraints, so that migrations can refer to them on both databases.
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-# Bigger ids on PostgreSQL, the plain rowid alias on SQLite (which only autoincrements INTEGER).
-Id = BigInteger().with_variant(Integer(), "sqlite")
-
-
-def _enum(cls: type[Any]) -> Enum:
-    return Enum(cls, values_callable=lambda e: [m.value for m in e], native_enum=False, length=20)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 (SQLAlchemy's own hook)
 
 
 class Team(Base):
@@ -52,7 +30,18 @@ class Team(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The policy of heartbeats that name none (no foreign key: the tables point at each other).
+    default_policy_id: Mapped[int | None] = mapped_column(Id)
     created_at: Mapped[datetime]
+
+
+class InstanceSecret(Base):
+    """Secrets the instance makes for itself, e.g. the key that signs acknowledge links."""
+
+    __tablename__ = "instance_secrets"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
 
 
 class User(Base):
@@ -64,6 +53,7 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime]
 
 
@@ -92,7 +82,10 @@ class Heartbeat(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
+    # The name case-folded in Python, so that search ignores case alike on both databases.
+    name_folded: Mapped[str] = mapped_column(Text, server_default="")  # folding can lengthen
     description: Mapped[str] = mapped_column(Text, default="")
+    # Shown as given; heartbeat_tags holds the same tags for filtering by index.
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     token: Mapped[str] = mapped_column(String(64), unique=True)
 
@@ -101,6 +94,7 @@ class Heartbeat(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     grace: Mapped[int] = mapped_column(Integer)
     max_runtime: Mapped[int | None] = mapped_column(Integer)
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("policies.id", ondelete="SET NULL"))
 
     status: Mapped[Status] = mapped_column(_enum(Status))
     last_ping_at: Mapped[datetime | None]
@@ -113,6 +107,16 @@ class Heartbeat(Base):
     incident_id: Mapped[int | None] = mapped_column(Id)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class HeartbeatTag(Base):
+    __tablename__ = "heartbeat_tags"
+    __table_args__ = (Index("ix_heartbeat_tags_tag_heartbeat_id", "tag", "heartbeat_id"),)
+
+    heartbeat_id: Mapped[int] = mapped_column(
+        ForeignKey("heartbeats.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(50), primary_key=True)
 
 
 class Ping(Base):
@@ -175,6 +179,11 @@ class Incident(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(200))
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(200))
+    # The policy as it was when the incident opened: editing the policy changes nothing here.
+    policy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    escalation_step: Mapped[int] = mapped_column(Integer, default=0)
+    escalation_cycle: Mapped[int] = mapped_column(Integer, default=0)
+    next_escalation_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class IncidentEvent(Base):
@@ -187,3 +196,8 @@ class IncidentEvent(Base):
     kind: Mapped[EventKind] = mapped_column(_enum(EventKind))
     actor: Mapped[str] = mapped_column(String(200), default="cronbeat")
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# The other tables, so that importing this module registers every table with the metadata.
+from cronbeat.db import oncall_models as oncall_models  # noqa: E402
+from cronbeat.db import outbox_models as outbox_models  # noqa: E402

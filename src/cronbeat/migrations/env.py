@@ -8,8 +8,9 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from cronbeat.db.base import Base
 from cronbeat.db.engine import normalize_url
-from cronbeat.db.models import Base
+from cronbeat.db.models import Heartbeat  # noqa: F401  (registers every table)
 
 config = context.config
 

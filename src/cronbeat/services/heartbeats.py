@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cronbeat.db.models import Flip, Heartbeat, Incident, Ping
+from cronbeat.db.models import Flip, Heartbeat, HeartbeatTag, Incident, Ping
 from cronbeat.enums import Status
 from cronbeat.errors import Invalid, NotFound
-from cronbeat.schedules import ScheduleError, parse_cron, parse_duration, parse_period
+from cronbeat.schedules import (
+    ScheduleError,
+    parse_cron,
+    parse_duration,
+    parse_period,
+    parse_timezone,
+)
 from cronbeat.services.flips import facts_of, settle
 from cronbeat.services.incidents import resolve_incident
+from cronbeat.services.oncall_config import check_policy, clean_name
 from cronbeat.status import Verdict, evaluate
 from cronbeat.tokens import new_ping_token
 
 MAX_TAGS = 20
+NULLABLE = frozenset({"max_runtime", "policy_id"})  # the fields a partial edit may clear
 
 
 @dataclass(frozen=True)
@@ -35,20 +42,21 @@ class HeartbeatSpec:
     max_runtime: int | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
     description: str = ""
+    policy_id: int | None = None  # None: the team's default policy
 
 
 def validate(spec: HeartbeatSpec, now: datetime) -> HeartbeatSpec:
     """The spec with its schedule normalised, or `Invalid` naming the field to fix."""
-    name = spec.name.strip()
-    if not name:
-        raise Invalid("name", "must not be empty")
+    name = clean_name(spec.name)
+    if "\x00" in spec.description:
+        raise Invalid("description", "must not contain NUL characters")
     if (spec.period is None) == (spec.schedule is None):
         raise Invalid("period", "give either `period` (seconds) or `schedule` (cron), not both")
     try:
         if spec.period is not None:
             parse_period(spec.period)
             schedule = None
-            timezone = "UTC"
+            timezone = parse_timezone(spec.timezone)
         else:
             assert spec.schedule is not None
             cron = parse_cron(spec.schedule, spec.timezone, now)
@@ -58,7 +66,7 @@ def validate(spec: HeartbeatSpec, now: datetime) -> HeartbeatSpec:
             parse_duration("max_runtime", spec.max_runtime, minimum=1)
     except ScheduleError as exc:
         raise Invalid(exc.field, exc.message) from None
-    tags = tuple(dict.fromkeys(tag.strip() for tag in spec.tags if tag.strip()))
+    tags = tuple(dict.fromkeys(clean_name(tag, "tags") for tag in spec.tags if tag.strip()))
     if len(tags) > MAX_TAGS:
         raise Invalid("tags", f"at most {MAX_TAGS} tags")
     return replace(spec, name=name, schedule=schedule, timezone=timezone, tags=tags)
@@ -69,19 +77,25 @@ def spec_of(heartbeat: Heartbeat) -> HeartbeatSpec:
         name=heartbeat.name, period=heartbeat.period, schedule=heartbeat.schedule,
         timezone=heartbeat.timezone, grace=heartbeat.grace, max_runtime=heartbeat.max_runtime,
         tags=tuple(heartbeat.tags), description=heartbeat.description,
+        policy_id=heartbeat.policy_id,
     )
 
 
 def with_changes(spec: HeartbeatSpec, changes: Mapping[str, Any]) -> HeartbeatSpec:
     """Apply a partial edit. A period replaces a cron schedule and the other way round; only
     `max_runtime` can be cleared with null."""
+    for name, value in changes.items():
+        if value is None and name not in NULLABLE:
+            raise Invalid(name, "cannot be null; leave the field out to keep its value")
     values = {name: value for name, value in changes.items() if value is not None}
+    if "period" in values and "schedule" in values:
+        raise Invalid("period", "give either `period` (seconds) or `schedule` (cron), not both")
     if "period" in values:
         values["schedule"] = None
     elif "schedule" in values:
         values["period"] = None
-    if "max_runtime" in changes:
-        values["max_runtime"] = changes["max_runtime"]
+    for name in NULLABLE & changes.keys():
+        values[name] = changes[name]
     if "tags" in values:
         values["tags"] = tuple(values["tags"])
     return replace(spec, **values)
@@ -91,12 +105,14 @@ async def create_heartbeat(
     session: AsyncSession, team_id: int, spec: HeartbeatSpec, now: datetime
 ) -> Heartbeat:
     spec = validate(spec, now)
+    await check_policy(session, team_id, spec.policy_id)
     heartbeat = Heartbeat(
         team_id=team_id, token=new_ping_token(), status=Status.PENDING, created_at=now,
         updated_at=now, **_columns(spec),
     )
     session.add(heartbeat)
     await session.flush()
+    await _set_tags(session, heartbeat.id, spec.tags)
     return heartbeat
 
 
@@ -105,8 +121,10 @@ async def update_heartbeat(
 ) -> None:
     """Apply a new configuration; deadlines are recomputed from the same facts at `now`."""
     spec = validate(spec, now)
+    await check_policy(session, heartbeat.team_id, spec.policy_id)
     for name, value in _columns(spec).items():
         setattr(heartbeat, name, value)
+    await _set_tags(session, heartbeat.id, spec.tags)
     facts = facts_of(heartbeat)
     await settle(session, heartbeat, facts, evaluate(facts, now), now, cause="edited")
 
@@ -121,10 +139,11 @@ async def pause(session: AsyncSession, heartbeat: Heartbeat, now: datetime, acto
 
 
 async def resume(session: AsyncSession, heartbeat: Heartbeat, now: datetime) -> None:
-    """Monitor again, with a fresh period from now (or from the first ping if none came yet)."""
+    """Monitor again, with a fresh period from now (or from the first ping if none ever came,
+    paused or not)."""
     if heartbeat.status is not Status.PAUSED:
         return
-    if heartbeat.anchor_at is None:
+    if heartbeat.last_ping_at is None:
         await settle(session, heartbeat, facts_of(heartbeat), Verdict(Status.PENDING, None), now,
                      cause="resumed")
         return
@@ -177,12 +196,13 @@ async def list_heartbeats(
     if status is not None:
         query = query.where(Heartbeat.status == status)
     if search:
-        query = query.where(func.lower(Heartbeat.name).contains(search.lower(), autoescape=True))
+        query = query.where(Heartbeat.name_folded.contains(search.casefold(), autoescape=True))
     if after is not None:
         query = query.where(Heartbeat.id > after)
     if tag is not None:
-        # Tags are a JSON list stored as text on both databases; match the quoted element.
-        query = query.where(cast(Heartbeat.tags, String).contains(json.dumps(tag), autoescape=True))
+        query = query.where(Heartbeat.id.in_(
+            select(HeartbeatTag.heartbeat_id).where(HeartbeatTag.tag == tag)
+        ))
     rows = (await session.scalars(query.order_by(Heartbeat.id).limit(limit + 1))).all()
     more = len(rows) > limit
     return HeartbeatPage(rows[:limit], rows[limit - 1].id if more else None)
@@ -222,9 +242,15 @@ async def _resolve_open_incident(
         await resolve_incident(session, incident, heartbeat, now, actor, detail)
 
 
+async def _set_tags(session: AsyncSession, heartbeat_id: int, tags: Sequence[str]) -> None:
+    await session.execute(delete(HeartbeatTag).where(HeartbeatTag.heartbeat_id == heartbeat_id))
+    session.add_all(HeartbeatTag(heartbeat_id=heartbeat_id, tag=tag) for tag in tags)
+
+
 def _columns(spec: HeartbeatSpec) -> dict[str, object]:
     return {
-        "name": spec.name, "description": spec.description, "tags": list(spec.tags),
+        "name": spec.name, "name_folded": spec.name.casefold(), "description": spec.description,
+        "tags": list(spec.tags),
         "period": spec.period, "schedule": spec.schedule, "timezone": spec.timezone,
-        "grace": spec.grace, "max_runtime": spec.max_runtime,
+        "grace": spec.grace, "max_runtime": spec.max_runtime, "policy_id": spec.policy_id,
     }

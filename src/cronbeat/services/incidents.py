@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cronbeat.db.models import Heartbeat, Incident, IncidentEvent
 from cronbeat.enums import EventKind, IncidentReason, IncidentState
 from cronbeat.errors import Conflict, NotFound
+from cronbeat.services.escalations import send_recovery, start_escalation, stop_escalation
 
 SYSTEM = "cronbeat"
 
@@ -42,6 +43,7 @@ async def open_incident(
         incident_id=incident.id, at=at, kind=EventKind.OPENED, actor=SYSTEM,
         detail=_describe(reason, exit_code),
     ))
+    await start_escalation(session, incident, heartbeat, at)
     return incident
 
 
@@ -64,6 +66,7 @@ async def acknowledge(session: AsyncSession, incident: Incident, at: datetime, a
     incident.state = IncidentState.ACKNOWLEDGED
     incident.acknowledged_at = at
     incident.acknowledged_by = actor
+    stop_escalation(incident)
     session.add(IncidentEvent(incident_id=incident.id, at=at, kind=EventKind.ACKNOWLEDGED,
                               actor=actor, detail=""))
 
@@ -77,10 +80,24 @@ async def resolve_incident(
     incident.state = IncidentState.RESOLVED
     incident.resolved_at = at
     incident.resolved_by = actor
+    stop_escalation(incident)
     if heartbeat.incident_id == incident.id:
         heartbeat.incident_id = None
     session.add(IncidentEvent(incident_id=incident.id, at=at, kind=EventKind.RESOLVED,
                               actor=actor, detail=detail))
+    await send_recovery(session, incident, at)
+
+
+async def lock_incident(session: AsyncSession, team_id: int, incident_id: int) -> Incident:
+    """The incident, locked for a change, with its heartbeat locked first: the ping writer
+    locks in that order too, so the two never deadlock, and a change decided here sees what
+    a concurrent one committed."""
+    incident = await get_incident(session, team_id, incident_id)
+    await session.get(Heartbeat, incident.heartbeat_id, with_for_update=True)
+    locked = await session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
+    if locked is None:
+        raise NotFound(f"no incident with id {incident_id}")
+    return locked
 
 
 async def get_incident(session: AsyncSession, team_id: int, incident_id: int) -> Incident:

@@ -37,6 +37,7 @@ class PingIn:
 class BatchResult:
     found: list[bool]  # per ping: did its token match a heartbeat
     earliest_deadline: datetime | None  # the nearest deadline the batch set, to wake the worker
+    incidents_changed: bool  # an incident opened or resolved: notifications may be queued
 
 
 async def record_pings(session: AsyncSession, pings: Sequence[PingIn]) -> BatchResult:
@@ -51,6 +52,7 @@ async def record_pings(session: AsyncSession, pings: Sequence[PingIn]) -> BatchR
         .with_for_update()
     )
     by_token = {heartbeat.token: heartbeat for heartbeat in rows}
+    incidents_before = {hb.id: hb.incident_id for hb in by_token.values()}
     found = []
     for ping in pings:
         heartbeat = by_token.get(ping.token)
@@ -58,7 +60,8 @@ async def record_pings(session: AsyncSession, pings: Sequence[PingIn]) -> BatchR
         if heartbeat is not None:
             await record_ping(session, heartbeat, ping)
     deadlines = [hb.deadline for hb in by_token.values() if hb.deadline is not None]
-    return BatchResult(found, min(deadlines, default=None))
+    changed = any(hb.incident_id != incidents_before[hb.id] for hb in by_token.values())
+    return BatchResult(found, min(deadlines, default=None), changed)
 
 
 async def record_ping(session: AsyncSession, heartbeat: Heartbeat, ping: PingIn) -> Ping:
@@ -77,7 +80,7 @@ async def record_ping(session: AsyncSession, heartbeat: Heartbeat, ping: PingIn)
     if ping.kind is not PingKind.LOG:
         heartbeat.last_ping_at = at
     if outcome.resolves and heartbeat.incident_id is not None:
-        incident = await session.get(Incident, heartbeat.incident_id)
+        incident = await session.get(Incident, heartbeat.incident_id, with_for_update=True)
         if incident is not None:
             await resolve_incident(session, incident, heartbeat, at, SYSTEM,
                                    "a successful ping arrived")
@@ -101,5 +104,6 @@ async def _duration_of_overlapping_run(
 
 
 def output_text(body: bytes) -> str:
-    """Ping bodies are bytes as sent; shown as text with undecodable bytes replaced."""
-    return body.decode("utf-8", errors="replace")
+    """Ping bodies are bytes as sent; shown as text with undecodable bytes replaced, and NUL
+    too, which PostgreSQL text cannot hold."""
+    return body.decode("utf-8", errors="replace").replace("\x00", "\ufffd")

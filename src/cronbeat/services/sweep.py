@@ -24,7 +24,7 @@ async def process_due(session: AsyncSession, now: datetime, *, limit: int = 200)
     )).all()
     for heartbeat in due:
         facts = facts_of(heartbeat)
-        await settle(session, heartbeat, facts, evaluate(facts, now), now)
+        await settle(session, heartbeat, facts, evaluate(facts, now), now, cause="due time passed")
     return len(due)
 
 

@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cronbeat.db.models import ApiKey, Team, User
+from cronbeat.db.oncall_models import Policy
+from cronbeat.escalation import default_policy
 from cronbeat.tokens import hash_api_key, new_api_key
 
 
@@ -41,6 +43,12 @@ async def bootstrap(
     await session.flush()
     admin = User(team_id=team.id, email=admin_email, name="Admin", is_admin=True, created_at=now)
     session.add(admin)
+    policy = default_policy()
+    row = Policy(team_id=team.id, name="Default", steps=policy.to_json()["steps"],
+                 repeat=policy.repeat, repeat_delay=policy.repeat_delay, created_at=now)
+    session.add(row)
+    await session.flush()
+    team.default_policy_id = row.id
     key, _ = await create_api_key(session, team.id, "first key", now)
     return Bootstrap(team, admin, key)
 

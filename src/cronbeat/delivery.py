@@ -1,0 +1,119 @@
+"""Delivering the outbox: claim due notifications, render them once, send them concurrently,
+and record each attempt as soon as it ends."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cronbeat import messages
+from cronbeat.clock import Clock
+from cronbeat.config import Settings
+from cronbeat.db.engine import Database
+from cronbeat.db.models import Heartbeat, Incident
+from cronbeat.db.outbox_models import Notification
+from cronbeat.enums import NotificationPurpose
+from cronbeat.links import sign_ack
+from cronbeat.loop import Loop
+from cronbeat.notifiers import ChannelKind, Delivery, Message, NotifierError, deliver
+from cronbeat.services.instance import LINK_SIGNING, instance_secret
+from cronbeat.services.outbox import claim_due, nearest_attempt, record_attempt
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+CONCURRENCY = 16
+
+
+@dataclass(frozen=True)
+class Job:
+    notification_id: int
+    delivery: Delivery
+
+
+class Deliverer(Loop):
+    name = "deliverer"
+
+    def __init__(self, db: Database, clock: Clock, settings: Settings, *, max_sleep: float) -> None:
+        super().__init__(clock, max_sleep=max_sleep)
+        self._db = db
+        self._settings = settings
+        self._config = settings.notify_config()
+        self._slots = asyncio.Semaphore(CONCURRENCY)
+
+    async def tick(self) -> float:
+        while await self.deliver_due() == BATCH:
+            pass
+        async with self._db.read() as session:
+            return self.sleep_until(await nearest_attempt(session))
+
+    async def deliver_due(self) -> int:
+        """Send everything due now; return how many were claimed."""
+        now = self._clock.now()
+        async with self._db.write() as session:
+            rows = await claim_due(session, now, BATCH)
+            jobs = [await self._prepare(session, row, now) for row in rows]
+        await asyncio.gather(*(self._attempt(job) for job in jobs))
+        return len(jobs)
+
+    async def _attempt(self, job: Job) -> None:
+        async with self._slots:
+            started = time.monotonic()
+            error: NotifierError | None = None
+            try:
+                if job.delivery.kind is ChannelKind.EMAIL and not self._config.smtp.host:
+                    raise NotifierError("email is not set up: set CRONBEAT_SMTP_HOST",
+                                        permanent=True)
+                await deliver(job.delivery, self._config)
+            except NotifierError as exc:
+                error = exc
+                log.warning("notification %s: %s", job.notification_id, exc.message)
+            elapsed = time.monotonic() - started
+        async with self._db.write() as session:
+            await record_attempt(
+                session, job.notification_id, self._clock.now(), elapsed,
+                None if error is None else error.message,
+                False if error is None else error.permanent,
+            )
+
+    async def _prepare(self, session: AsyncSession, row: Notification, now: datetime) -> Job:
+        if row.subject is None or row.text is None or row.payload is None:
+            message = await self._render(session, row, now)
+            row.subject, row.text, row.html, row.payload = (
+                message.subject, message.text, message.html, message.payload)
+        message = Message(subject=row.subject, text=row.text, html=row.html,
+                          payload=row.payload, idempotency_key=row.idempotency_key)
+        delivery = Delivery(kind=ChannelKind(row.kind), target=row.target, message=message,
+                            secret=row.secret)
+        return Job(row.id, delivery)
+
+    async def _render(self, session: AsyncSession, row: Notification, now: datetime) -> Message:
+        key = row.idempotency_key
+        if row.purpose is NotificationPurpose.TEST or row.incident_id is None:
+            return messages.test_message(row.recipient, key)
+        # Both exist: a notification is deleted with its incident, an incident with its heartbeat.
+        incident = await session.get_one(Incident, row.incident_id)
+        heartbeat = await session.get_one(Heartbeat, incident.heartbeat_id)
+        secret = self._settings.secret_key or await instance_secret(session, LINK_SIGNING)
+        base = self._settings.resolved_base_url()
+        page = f"{base}/ack/{sign_ack(secret, incident.id, row.recipient, now)}"
+        links = messages.Links(acknowledge=page, incident=None)
+        facts = incident_facts(incident, heartbeat)
+        if row.purpose is NotificationPurpose.RECOVERY:
+            return messages.recovery(facts, links, key)
+        return messages.alert(facts, links, now, key)
+
+
+def incident_facts(incident: Incident, heartbeat: Heartbeat) -> messages.IncidentFacts:
+    return messages.IncidentFacts(
+        incident_id=incident.id, heartbeat_id=heartbeat.id, heartbeat_name=heartbeat.name,
+        tags=tuple(heartbeat.tags), reason=incident.reason, exit_code=incident.exit_code,
+        output=incident.output, opened_at=incident.opened_at,
+        last_ping_at=heartbeat.last_ping_at, max_runtime=heartbeat.max_runtime,
+        resolved_at=incident.resolved_at, resolved_by=incident.resolved_by,
+    )

@@ -1,0 +1,182 @@
+"""Running escalations: copy the policy onto an incident, fire its steps on time by writing
+notifications to the outbox, stop on acknowledgement, and send recovery notices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cronbeat import escalation, oncall
+from cronbeat.db.models import Heartbeat, Incident, IncidentEvent, Team, User
+from cronbeat.db.oncall_models import Channel, ContactMethod, OnCallSchedule, Override, Policy
+from cronbeat.db.outbox_models import Notification
+from cronbeat.enums import EventKind, IncidentState, NotificationPurpose
+from cronbeat.escalation import Position, Recipient, TargetKind
+from cronbeat.services.outbox import enqueue
+
+EMAIL = "email"
+
+
+async def policy_for(session: AsyncSession, heartbeat: Heartbeat) -> escalation.Policy:
+    """The heartbeat's own policy, else its team's default, else the built-in default."""
+    policy_id = heartbeat.policy_id
+    if policy_id is None:
+        policy_id = await session.scalar(
+            select(Team.default_policy_id).where(Team.id == heartbeat.team_id)
+        )
+    row = None if policy_id is None else await session.get(Policy, policy_id)
+    if row is None:
+        return escalation.default_policy()
+    return escalation.Policy.from_json(
+        {"steps": row.steps, "repeat": row.repeat, "repeat_delay": row.repeat_delay}
+    )
+
+
+async def start_escalation(
+    session: AsyncSession, incident: Incident, heartbeat: Heartbeat, now: datetime
+) -> None:
+    """Copy the policy onto the incident (later edits of the policy do not reach it) and fire
+    whatever is due at once: usually step 1."""
+    policy = await policy_for(session, heartbeat)
+    incident.policy = policy.to_json()
+    _store_position(incident, escalation.first_position(policy, incident.opened_at))
+    await escalate(session, incident, now)
+
+
+async def escalate(session: AsyncSession, incident: Incident, now: datetime) -> None:
+    """Fire every step of the incident's escalation that is due at `now`."""
+    if incident.policy is None:
+        return
+    policy = escalation.Policy.from_json(incident.policy)
+    position = None if incident.next_escalation_at is None else Position(
+        incident.escalation_step, incident.escalation_cycle, incident.next_escalation_at)
+    todo = escalation.plan(policy, position, incident.state, now)
+    for fired in todo.fire:
+        await _fire(session, incident, policy.steps[fired.step], fired, now)
+    _store_position(incident, todo.next)
+
+
+def stop_escalation(incident: Incident) -> None:
+    incident.next_escalation_at = None
+
+
+async def send_recovery(session: AsyncSession, incident: Incident, now: datetime) -> None:
+    """Tell everyone who was paged for this incident that it is over, by the same means."""
+    paged = (await session.execute(
+        select(Notification.kind, Notification.target, Notification.secret,
+               Notification.recipient)
+        .where(Notification.incident_id == incident.id,
+               Notification.purpose == NotificationPurpose.ALERT)
+        .distinct()
+    )).all()
+    for kind, target, secret, recipient in paged:
+        enqueue(session, team_id=incident.team_id, incident_id=incident.id,
+                purpose=NotificationPurpose.RECOVERY, kind=kind, target=target, secret=secret,
+                recipient=recipient, now=now)
+
+
+async def process_due_escalations(session: AsyncSession, now: datetime, *, limit: int = 100) -> int:
+    """Claim incidents whose next step is due, as the deadline sweep claims heartbeats."""
+    due = (await session.scalars(
+        select(Incident).where(Incident.next_escalation_at <= now)
+        .order_by(Incident.next_escalation_at).limit(limit).with_for_update(skip_locked=True)
+    )).all()
+    for incident in due:
+        await escalate(session, incident, now)
+    return len(due)
+
+
+async def nearest_escalation(session: AsyncSession) -> datetime | None:
+    due: datetime | None = await session.scalar(select(func.min(Incident.next_escalation_at)))
+    return due
+
+
+async def on_call_now(
+    session: AsyncSession, team_id: int, now: datetime
+) -> dict[int | None, int | None]:
+    """Who is on call on each of the team's schedules; key None is the team's first schedule."""
+    schedules = (await session.scalars(
+        select(OnCallSchedule).where(OnCallSchedule.team_id == team_id)
+        .order_by(OnCallSchedule.id)
+    )).all()
+    result: dict[int | None, int | None] = {}
+    for schedule in schedules:
+        overrides = (await session.scalars(
+            select(Override).where(Override.schedule_id == schedule.id).order_by(Override.id)
+        )).all()
+        result[schedule.id] = oncall.on_call_at(rotation_of(schedule),
+                                                [override_of(o) for o in overrides], now)
+    if schedules:
+        result[None] = result[schedules[0].id]
+    return result
+
+
+def rotation_of(schedule: OnCallSchedule) -> oncall.Rotation:
+    hours, minutes = (int(part) for part in schedule.handoff.split(":"))
+    return oncall.Rotation(
+        member_ids=tuple(schedule.member_ids), shift=timedelta(seconds=schedule.shift_seconds),
+        handoff=time(hours, minutes), timezone=schedule.timezone, start=schedule.start_date,
+    )
+
+
+def override_of(row: Override) -> oncall.Override:
+    return oncall.Override(user_id=row.user_id, starts_at=row.starts_at, ends_at=row.ends_at)
+
+
+async def _fire(
+    session: AsyncSession, incident: Incident, step: escalation.Step, fired: Position,
+    now: datetime,
+) -> None:
+    team = (await session.scalars(
+        select(User.id).where(User.team_id == incident.team_id).order_by(User.id)
+    )).all()
+    on_call = await on_call_now(session, incident.team_id, now)
+    paged: list[str] = []
+    for recipient in escalation.recipients(step.targets, on_call, team):
+        paged += await _page(session, incident, recipient, now)
+    number = f"step {fired.step + 1}" + (f", repeat {fired.cycle}" if fired.cycle else "")
+    session.add(IncidentEvent(
+        incident_id=incident.id, at=now, kind=EventKind.NOTIFIED, actor="cronbeat",
+        detail=f"{number}: " + (", ".join(paged) if paged else "nobody to notify"),
+    ))
+
+
+async def _page(
+    session: AsyncSession, incident: Incident, recipient: Recipient, now: datetime
+) -> list[str]:
+    """Write one outbox row per way of reaching the recipient; describe them for the timeline."""
+    ways: list[tuple[str, str, str | None, str]] = []
+    if recipient.kind is TargetKind.CHANNEL:
+        channel = await session.get(Channel, recipient.id)
+        if channel is not None and channel.team_id == incident.team_id:
+            ways.append((channel.kind, channel.target, channel.secret, channel.name))
+    else:
+        user = await session.get(User, recipient.id)
+        if user is not None and user.team_id == incident.team_id:
+            methods = await contact_methods(session, user.id)
+            # A member with no contact methods is reached at their account email.
+            ways += [(m.kind, m.target, None, user.name) for m in methods] or [
+                (EMAIL, user.email, None, user.name)]
+    for kind, target, secret, name in ways:
+        enqueue(session, team_id=incident.team_id, incident_id=incident.id,
+                purpose=NotificationPurpose.ALERT, kind=kind, target=target, secret=secret,
+                recipient=name, now=now)
+    return [f"{name} ({kind})" for kind, _, _, name in ways]
+
+
+async def contact_methods(session: AsyncSession, user_id: int) -> Sequence[ContactMethod]:
+    return (await session.scalars(
+        select(ContactMethod).where(ContactMethod.user_id == user_id).order_by(ContactMethod.id)
+    )).all()
+
+
+def _store_position(incident: Incident, position: Position | None) -> None:
+    if position is None or incident.state is not IncidentState.OPEN:
+        incident.next_escalation_at = None
+        return
+    incident.escalation_step = position.step
+    incident.escalation_cycle = position.cycle
+    incident.next_escalation_at = position.at

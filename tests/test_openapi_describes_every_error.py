@@ -63,8 +63,15 @@ async def test_it_lists_every_rest_operation(spec: dict[str, Any]):
     assert {(m, p) for m, p, _ in rest_operations(spec)} == OPERATIONS
 
 
-async def test_the_ping_endpoint_is_not_a_documented_rest_operation(spec: dict[str, Any]):
-    assert not [path for path in spec["paths"] if path.startswith("/api/v1/heartbeat/")]
+async def test_the_ping_urls_are_documented_with_every_answer_and_no_key(spec: dict[str, Any]):
+    pings = {path: ops for path, ops in spec["paths"].items()
+             if path.startswith("/api/v1/heartbeat/")}
+    assert set(pings) == {"/api/v1/heartbeat/{token}", "/api/v1/heartbeat/{token}/{action}"}
+    for ops in pings.values():
+        assert set(ops) == {"get", "post", "head"}
+        for op in ops.values():
+            assert set(op["responses"]) == {"200", "400", "404", "503"}
+            assert op["security"] == []
 
 
 @pytest.mark.parametrize("status", ["401", "422"])

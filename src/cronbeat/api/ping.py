@@ -5,6 +5,7 @@ the group-commit writer, answering only once the ping is committed."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -90,3 +91,34 @@ routes = [
     Route("/api/v1/heartbeat/{token}", ping, methods=METHODS),
     Route("/api/v1/heartbeat/{token}/{action}", ping, methods=METHODS),
 ]
+
+
+def document(schema: dict[str, Any]) -> None:
+    """Describe the ping URLs in the OpenAPI schema: they are plain routes, outside FastAPI."""
+    text = {"text/plain": {"schema": {"type": "string"}}}
+    answers = {
+        "200": {"description": "The ping is committed to the database", "content": text},
+        "400": {"description": "Unknown action or malformed rid", "content": text},
+        "404": {"description": "No heartbeat has this token", "content": text},
+        "503": {"description": "The database cannot take the ping now; retry", "content": text},
+    }
+    token = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
+    rid = {"name": "rid", "in": "query", "required": False, "schema": {"type": "string"},
+           "description": "Pairs a start with its end when runs overlap (a UUID is best)"}
+    action = {"name": "action", "in": "path", "required": True, "schema": {"type": "string"},
+              "description": "start, fail, log, or an exit code 0-255 (0 is success)"}
+    body = {"required": False, "content": {"*/*": {"schema": {"type": "string",
+                                                               "format": "binary"}}},
+            "description": "The job's output, kept up to CRONBEAT_MAX_BODY bytes"}
+    for path, params, summary in (
+        ("/api/v1/heartbeat/{token}", [token, rid], "Report a success"),
+        ("/api/v1/heartbeat/{token}/{action}", [token, action, rid],
+         "Report a start, a failure, an exit code or a log line"),
+    ):
+        operation = {"tags": ["pings"], "summary": summary, "parameters": params,
+                     "responses": answers, "security": []}
+        schema["paths"][path] = {
+            "get": {**operation, "operationId": f"ping_get{len(params)}"},
+            "post": {**operation, "operationId": f"ping_post{len(params)}", "requestBody": body},
+            "head": {**operation, "operationId": f"ping_head{len(params)}"},
+        }

@@ -1,27 +1,59 @@
-"""The `cronbeat` command. Kept thin: parse options, call the library, print."""
+"""The `cronbeat` command. Kept thin: parse options, call the library, print.
+
+`cronbeat run` starts on every cron job, so importing this module must stay cheap: rich,
+pydantic, asyncio and the database are imported inside the commands that use them, and the
+REST client commands (cronbeat.cli_client, which imports rich) are loaded when invoked."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import signal
+import functools
+import importlib
+import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.panel import Panel
 
 from cronbeat import __version__
-from cronbeat.cli_client import register as register_client
-from cronbeat.clock import SystemClock
-from cronbeat.config import Settings
 
-# soft_wrap: never break a line a user may copy (keys, URLs, curl commands).
-console = Console(stderr=True, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from cronbeat.config import Settings
+
+# Commands defined in other modules: name -> module whose COMMANDS tuple holds it.
+LAZY_COMMANDS = {
+    **{name: "cronbeat.cli_client" for name in (
+        "members", "channels", "schedules", "oncall", "overrides", "policies", "incidents")},
+    **{name: "cronbeat.cli_heartbeats" for name in ("heartbeats", "import-crontab")},
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands from LAZY_COMMANDS are imported only when asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands or cmd_name not in LAZY_COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module = importlib.import_module(LAZY_COMMANDS[cmd_name])
+        found: dict[str, click.Command] = {c.name or "": c for c in module.COMMANDS}
+        return found.get(cmd_name)
+
+
+@functools.cache
+def console() -> Console:
+    from rich.console import Console
+
+    # soft_wrap: never break a line a user may copy (keys, URLs, curl commands).
+    return Console(stderr=True, soft_wrap=True)
 
 
 def _logging(settings: Settings) -> None:
+    import logging
+
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(levelname)s %(name)s: %(message)s")
     # Alembic narrates every step at INFO; a user only needs to hear about failures.
@@ -29,6 +61,8 @@ def _logging(settings: Settings) -> None:
 
 
 def _settings(**overrides: Any) -> Settings:
+    from cronbeat.config import Settings
+
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValueError as exc:
@@ -55,7 +89,7 @@ def _safe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-@click.group()
+@click.group(cls=LazyGroup)
 @click.version_option(__version__, prog_name="cronbeat")
 def main() -> None:
     """cronbeat: cron-job and heartbeat monitoring with on-call escalation."""
@@ -67,6 +101,8 @@ def main() -> None:
 @click.option("--no-worker", is_flag=True, help="Serve HTTP only; run `cronbeat worker` apart")
 def serve(host: str | None, port: int | None, no_worker: bool) -> None:
     """Run the HTTP server (and, unless --no-worker, the background worker)."""
+    import asyncio
+
     import uvicorn
 
     from cronbeat.api.app import create_app
@@ -75,8 +111,8 @@ def serve(host: str | None, port: int | None, no_worker: bool) -> None:
     _logging(settings)
     url = _prepare(settings)
     asyncio.run(_first_start(settings, url))
-    console.print(f"cronbeat {__version__}: database {_safe(url)}")
-    console.print(f"listening on {settings.resolved_base_url()} "
+    console().print(f"cronbeat {__version__}: database {_safe(url)}")
+    console().print(f"listening on {settings.resolved_base_url()} "
                   f"({'no worker' if no_worker else 'with worker'})")
     app = create_app(settings, run_worker=not no_worker)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
@@ -84,6 +120,9 @@ def serve(host: str | None, port: int | None, no_worker: bool) -> None:
 
 
 async def _first_start(settings: Settings, url: str) -> None:
+    from rich.panel import Panel
+
+    from cronbeat.clock import SystemClock
     from cronbeat.db.engine import Database
     from cronbeat.services.teams import bootstrap
 
@@ -96,13 +135,13 @@ async def _first_start(settings: Settings, url: str) -> None:
     if first is None:
         return
     base = settings.resolved_base_url()
-    console.print(Panel.fit(
+    console().print(Panel.fit(
         f"First start: created team [b]{first.team.name}[/b] and admin [b]{first.admin.email}[/b]."
         f"\n\nAPI key (shown only now, keep it safe):\n[b green]{first.api_key}[/b green]",
         title="cronbeat", border_style="green",
     ))
-    console.print("Create a heartbeat that expects a ping every day, with one hour of grace:")
-    console.print(
+    console().print("Create a heartbeat that expects a ping every day, with one hour of grace:")
+    console().print(
         f"curl -sS {base}/api/v1/heartbeats \\\n"
         f"  -H 'Authorization: Bearer {first.api_key}' \\\n"
         "  -H 'Content-Type: application/json' \\\n"
@@ -114,6 +153,10 @@ async def _first_start(settings: Settings, url: str) -> None:
 @main.command()
 def worker() -> None:
     """Run only the background worker (for setups with `serve --no-worker`)."""
+    import asyncio
+    import signal
+
+    from cronbeat.clock import SystemClock
     from cronbeat.db.engine import Database
     from cronbeat.delivery import Deliverer
     from cronbeat.worker import Worker
@@ -130,7 +173,7 @@ def worker() -> None:
         clock = SystemClock()
         deliverer = Deliverer(db, clock, settings, max_sleep=settings.worker_poll)
         the_worker = Worker(db, clock, max_sleep=settings.worker_poll, on_work=deliverer.notify)
-        console.print(f"cronbeat worker on {_safe(db.url)}")
+        console().print(f"cronbeat worker on {_safe(db.url)}")
         try:
             await asyncio.gather(the_worker.run(), deliverer.run())
         except asyncio.CancelledError:
@@ -150,7 +193,7 @@ def db() -> None:
 def upgrade() -> None:
     """Apply all database migrations."""
     url = _prepare(_settings())
-    console.print(f"database {_safe(url)} is up to date")
+    console().print(f"database {_safe(url)} is up to date")
 
 
 @main.group()
@@ -163,6 +206,9 @@ def apikey() -> None:
 @click.option("--read-only", is_flag=True, help="The key can read but not change anything")
 def apikey_create(name: str, read_only: bool) -> None:
     """Create an API key for the team and print it once."""
+    import asyncio
+
+    from cronbeat.clock import SystemClock
     from cronbeat.db.engine import Database
     from cronbeat.services.teams import create_api_key, first_team
 
@@ -186,11 +232,43 @@ def apikey_create(name: str, read_only: bool) -> None:
     if key is None:
         raise click.ClickException("no team yet: start `cronbeat serve` once first")
     click.echo(key)
-    console.print(f"{'read-only ' if read_only else ''}API key {name!r} created; "
+    console().print(f"{'read-only ' if read_only else ''}API key {name!r} created; "
                   "it is shown only once")
 
 
-register_client(main)
+@main.command("run", context_settings={"allow_interspersed_args": False,
+                                       "ignore_unknown_options": True})
+@click.option("--url", help="The heartbeat's ping URL")
+@click.option("--token", help="The heartbeat's token, on the server in $CRONBEAT_URL "
+              "[default http://127.0.0.1:8000]")
+@click.option("--max-output", type=click.IntRange(min=0), default=10_000, show_default=True,
+              help="Send at most this many bytes of the output's end")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=5.0,
+              show_default=True, help="Seconds to wait for each ping")
+@click.option("--retries", type=click.IntRange(0, 10), default=2, show_default=True,
+              help="Tries after a ping that failed to reach the server")
+@click.option("-v", "--verbose", is_flag=True, help="Say which pings were sent")
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def run_command(url: str | None, token: str | None, max_output: int, timeout: float,
+                retries: int, verbose: bool, command: tuple[str, ...]) -> None:
+    """Run COMMAND as a job and report its start, exit code and output to its heartbeat.
+
+    \b
+    cronbeat run --url https://cronbeat.example/api/v1/heartbeat/TOKEN -- ./backup.sh --full
+
+    The job's input and output pass through unchanged and cronbeat exits with its exit code;
+    a server that cannot be reached never changes the job or its result.
+    """
+    from cronbeat import run
+
+    if (url is None) == (token is None):
+        raise click.UsageError("give exactly one of --url and --token")
+    try:
+        target = run.ping_url(url, token, os.environ)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    pinger = run.Pinger(target, run.new_rid(), timeout=timeout, retries=retries, verbose=verbose)
+    sys.exit(run.run(command, pinger, max_output))
 
 
 if __name__ == "__main__":  # pragma: no cover

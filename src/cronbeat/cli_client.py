@@ -87,7 +87,7 @@ def with_api(command: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
-def _table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     from rich.table import Table
 
     table = Table(*columns)
@@ -96,18 +96,18 @@ def _table(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     Console().print(table)
 
 
-def _say(text: str) -> None:
+def say(text: str) -> None:
     Console(highlight=False).print(text, markup=False, soft_wrap=True)
 
 
-def _duration(seconds: int) -> str:
+def duration_text(seconds: int) -> str:
     for unit in ("w", "d", "h", "m"):
         if seconds and seconds % UNITS[unit] == 0:
             return f"{seconds // UNITS[unit]}{unit}"
     return f"{seconds}s"
 
 
-def _parse_duration(text: str) -> int:
+def parse_duration(text: str) -> int:
     text = text.strip().lower()
     unit = text[-1:] if text[-1:] in UNITS else "s"
     number = text[:-1] if text[-1:] in UNITS else text
@@ -129,7 +129,7 @@ def members() -> None:
 def members_list(api: Api) -> None:
     """List the team's members."""
     found = api.call("GET", "/members")
-    api.show(found, lambda: _table(
+    api.show(found, lambda: table(
         ["ID", "Name", "Email", "Time zone", "Admin"],
         [(m["id"], m["name"], m["email"], m["timezone"], "yes" if m["is_admin"] else "")
          for m in found]))
@@ -144,7 +144,7 @@ def members_add(api: Api, name: str, email: str, timezone: str) -> None:
     """Add a member."""
     made = api.call("POST", "/members", body={"name": name, "email": email,
                                               "timezone": timezone})
-    api.show(made, lambda: _say(f"added member {made['id']}: {made['name']} <{made['email']}>"))
+    api.show(made, lambda: say(f"added member {made['id']}: {made['name']} <{made['email']}>"))
 
 
 @members.command("rm")
@@ -153,7 +153,7 @@ def members_add(api: Api, name: str, email: str, timezone: str) -> None:
 def members_rm(api: Api, member_id: int) -> None:
     """Delete a member (they leave every rotation)."""
     api.call("DELETE", f"/members/{member_id}")
-    api.show({"deleted": member_id}, lambda: _say(f"deleted member {member_id}"))
+    api.show({"deleted": member_id}, lambda: say(f"deleted member {member_id}"))
 
 
 @members.group("contact")
@@ -171,7 +171,7 @@ def contact_add(api: Api, member_id: int, kind: str, target: str, label: str) ->
     """Add a way to reach a member."""
     made = api.call("POST", f"/members/{member_id}/contact-methods",
                     body={"kind": kind, "target": target, "label": label})
-    api.show(made, lambda: _say(
+    api.show(made, lambda: say(
         f"added contact method {made['id']} to member {member_id}: {kind} {made['target']}"))
 
 
@@ -181,7 +181,7 @@ def contact_add(api: Api, member_id: int, kind: str, target: str, label: str) ->
 def contact_list(api: Api, member_id: int) -> None:
     """List a member's contact methods."""
     found = api.call("GET", f"/members/{member_id}/contact-methods")
-    api.show(found, lambda: _table(["ID", "Kind", "Target", "Label"],
+    api.show(found, lambda: table(["ID", "Kind", "Target", "Label"],
                                    [(m["id"], m["kind"], m["target"], m["label"])
                                     for m in found]))
 
@@ -199,7 +199,7 @@ def channels() -> None:
 def channels_list(api: Api) -> None:
     """List the team's channels."""
     found = api.call("GET", "/channels")
-    api.show(found, lambda: _table(
+    api.show(found, lambda: table(
         ["ID", "Name", "Kind", "Target", "Signed"],
         [(c["id"], c["name"], c["kind"], c["target"], "yes" if c["signed"] else "")
          for c in found]))
@@ -215,9 +215,9 @@ def channels_add(api: Api, name: str, kind: str, target: str) -> None:
     made = api.call("POST", "/channels", body={"name": name, "kind": kind, "target": target})
 
     def render() -> None:
-        _say(f"added channel {made['id']}: {made['name']} ({made['kind']} {made['target']})")
+        say(f"added channel {made['id']}: {made['name']} ({made['kind']} {made['target']})")
         if made.get("secret"):
-            _say(f"signing secret (shown only now): {made['secret']}")
+            say(f"signing secret (shown only now): {made['secret']}")
 
     api.show(made, render)
 
@@ -228,7 +228,7 @@ def channels_add(api: Api, name: str, kind: str, target: str) -> None:
 def channels_rm(api: Api, channel_id: int) -> None:
     """Delete a channel."""
     api.call("DELETE", f"/channels/{channel_id}")
-    api.show({"deleted": channel_id}, lambda: _say(f"deleted channel {channel_id}"))
+    api.show({"deleted": channel_id}, lambda: say(f"deleted channel {channel_id}"))
 
 
 @channels.command("test")
@@ -237,7 +237,7 @@ def channels_rm(api: Api, channel_id: int) -> None:
 def channels_test(api: Api, channel_id: int) -> None:
     """Queue a test notification to the channel."""
     queued = api.call("POST", f"/channels/{channel_id}/test")
-    api.show(queued, lambda: _say(
+    api.show(queued, lambda: say(
         f"test notification {queued['notification_id']} queued ({queued['status']}); follow "
         f"it at {api.url.rstrip('/')}/api/v1/notifications/{queued['notification_id']}"))
 
@@ -255,10 +255,10 @@ def schedules() -> None:
 def schedules_list(api: Api) -> None:
     """List the on-call schedules."""
     found = api.call("GET", "/schedules")
-    api.show(found, lambda: _table(
+    api.show(found, lambda: table(
         ["ID", "Name", "Members", "Hand-off", "Shift", "Since"],
         [(s["id"], s["name"], ", ".join(str(m) for m in s["member_ids"]),
-          f"{s['handoff']} {s['timezone']}", _duration(s["shift"]), s["start_date"])
+          f"{s['handoff']} {s['timezone']}", duration_text(s["shift"]), s["start_date"])
          for s in found]))
 
 
@@ -276,11 +276,11 @@ def schedules_add(api: Api, name: str, member_ids: tuple[int, ...], timezone: st
     """Add a schedule: members take turns, handing off at a local time."""
     body: dict[str, Any] = {"name": name, "member_ids": list(member_ids),
                             "timezone": timezone, "handoff": handoff,
-                            "shift": _parse_duration(shift)}
+                            "shift": parse_duration(shift)}
     if start is not None:
         body["start_date"] = start
     made = api.call("POST", "/schedules", body=body)
-    api.show(made, lambda: _say(f"added schedule {made['id']}: {made['name']}"))
+    api.show(made, lambda: say(f"added schedule {made['id']}: {made['name']}"))
 
 
 @schedules.command("rm")
@@ -289,7 +289,7 @@ def schedules_add(api: Api, name: str, member_ids: tuple[int, ...], timezone: st
 def schedules_rm(api: Api, schedule_id: int) -> None:
     """Delete a schedule and its overrides."""
     api.call("DELETE", f"/schedules/{schedule_id}")
-    api.show({"deleted": schedule_id}, lambda: _say(f"deleted schedule {schedule_id}"))
+    api.show({"deleted": schedule_id}, lambda: say(f"deleted schedule {schedule_id}"))
 
 
 @click.command("oncall")
@@ -305,7 +305,7 @@ def oncall(api: Api, schedule_id: int | None, at: str | None) -> None:
         return
     answers = [api.call("GET", f"/schedules/{s['id']}/oncall", params=params) | {
         "schedule": s["name"]} for s in api.call("GET", "/schedules")]
-    api.show(answers, lambda: _table(
+    api.show(answers, lambda: table(
         ["Schedule", "On call", "Until", "Then"],
         [(f"{a['schedule']} ({a['schedule_id']})", _who(a["user"]),
           a["next_handoffs"][0]["at"] if a["next_handoffs"] else "",
@@ -318,8 +318,8 @@ def _who(user: dict[str, Any] | None) -> str:
 
 
 def _show_handoffs(answer: dict[str, Any]) -> None:
-    _say(f"on call at {answer['at']}: {_who(answer['user'])}")
-    _table(["From", "On call"], [(h["at"], _who(h["user"])) for h in answer["next_handoffs"]])
+    say(f"on call at {answer['at']}: {_who(answer['user'])}")
+    table(["From", "On call"], [(h["at"], _who(h["user"])) for h in answer["next_handoffs"]])
 
 
 @click.group()
@@ -338,7 +338,7 @@ def overrides_add(api: Api, schedule_id: int, member_id: int, starts: str, ends:
     2026-03-02T09:00+02:00."""
     made = api.call("POST", f"/schedules/{schedule_id}/overrides",
                     body={"member_id": member_id, "starts_at": starts, "ends_at": ends})
-    api.show(made, lambda: _say(
+    api.show(made, lambda: say(
         f"added override {made['id']}: member {member_id} on call from {made['starts_at']} "
         f"to {made['ends_at']}"))
 
@@ -349,7 +349,7 @@ def overrides_add(api: Api, schedule_id: int, member_id: int, starts: str, ends:
 def overrides_list(api: Api, schedule_id: int) -> None:
     """List a schedule's overrides, oldest first."""
     found = api.call("GET", f"/schedules/{schedule_id}/overrides")
-    api.show(found, lambda: _table(["ID", "Member", "From", "To"], [
+    api.show(found, lambda: table(["ID", "Member", "From", "To"], [
         (o["id"], o["member_id"], o["starts_at"], o["ends_at"]) for o in found]))
 
 
@@ -360,7 +360,7 @@ def overrides_list(api: Api, schedule_id: int) -> None:
 def overrides_rm(api: Api, schedule_id: int, override_id: int) -> None:
     """Delete an override."""
     api.call("DELETE", f"/schedules/{schedule_id}/overrides/{override_id}")
-    api.show({"deleted": override_id}, lambda: _say(f"deleted override {override_id}"))
+    api.show({"deleted": override_id}, lambda: say(f"deleted override {override_id}"))
 
 
 # policies
@@ -376,7 +376,7 @@ def policies() -> None:
 def policies_list(api: Api) -> None:
     """List the escalation policies."""
     found = api.call("GET", "/policies")
-    api.show(found, lambda: _table(
+    api.show(found, lambda: table(
         ["ID", "Name", "Steps", "Repeat", "Default"],
         [(p["id"], p["name"], len(p["steps"]), p["repeat"], "yes" if p["is_default"] else "")
          for p in found]))
@@ -391,13 +391,13 @@ def policies_show(api: Api, policy_id: int) -> None:
 
     def render() -> None:
         default = " (the team's default)" if policy["is_default"] else ""
-        _say(f"policy {policy['id']}: {policy['name']}{default}")
-        _table(["Step", "After", "Pages"], [
-            (n, _duration(step["wait"]), ", ".join(_target(t) for t in step["targets"]))
+        say(f"policy {policy['id']}: {policy['name']}{default}")
+        table(["Step", "After", "Pages"], [
+            (n, duration_text(step["wait"]), ", ".join(_target(t) for t in step["targets"]))
             for n, step in enumerate(policy["steps"], start=1)])
         if policy["repeat"]:
-            _say(f"then again {policy['repeat']} times, "
-                 f"{_duration(policy['repeat_delay'])} after the last step")
+            say(f"then again {policy['repeat']} times, "
+                 f"{duration_text(policy['repeat_delay'])} after the last step")
 
     api.show(policy, render)
 
@@ -425,7 +425,7 @@ def incidents() -> None:
 def incidents_list(api: Api, state: str | None) -> None:
     """List incidents, newest first."""
     found = api.call("GET", "/incidents", params={} if state is None else {"state": state})
-    api.show(found, lambda: _table(
+    api.show(found, lambda: table(
         ["ID", "Heartbeat", "State", "Reason", "Opened", "By"],
         [(i["id"], i["heartbeat_id"], i["state"], i["reason"], i["opened_at"],
           i["resolved_by"] or i["acknowledged_by"]) for i in found["items"]]))
@@ -437,7 +437,7 @@ def incidents_list(api: Api, state: str | None) -> None:
 def incidents_ack(api: Api, incident_id: int) -> None:
     """Acknowledge an incident: its escalation stops."""
     done = api.call("POST", f"/incidents/{incident_id}/acknowledge")
-    api.show(done, lambda: _say(f"incident {incident_id} acknowledged"))
+    api.show(done, lambda: say(f"incident {incident_id} acknowledged"))
 
 
 @incidents.command("resolve")
@@ -446,7 +446,7 @@ def incidents_ack(api: Api, incident_id: int) -> None:
 def incidents_resolve(api: Api, incident_id: int) -> None:
     """Resolve an incident by hand."""
     done = api.call("POST", f"/incidents/{incident_id}/resolve")
-    api.show(done, lambda: _say(f"incident {incident_id} resolved"))
+    api.show(done, lambda: say(f"incident {incident_id} resolved"))
 
 
 COMMANDS = (members, channels, schedules, oncall, overrides, policies, incidents)

@@ -1,0 +1,233 @@
+"""`cronbeat heartbeats ...` and `cronbeat import-crontab`: heartbeats from the terminal,
+against a running server's REST API."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cronbeat.cli_client import Api, parse_duration, say, table, with_api
+
+SYSTEM_CRONTABS = ("/etc/crontab", "/etc/cron.d/")
+CRONTAB_TAG = "crontab"
+
+
+@click.group()
+def heartbeats() -> None:
+    """Heartbeats on a running server."""
+
+
+@heartbeats.command("list")
+@click.option("--status", help="Only this status (up, late, down, running, paused, pending)")
+@click.option("--tag", help="Only heartbeats with this tag")
+@with_api
+def heartbeats_list(api: Api, status: str | None, tag: str | None) -> None:
+    """List heartbeats."""
+    params = {k: v for k, v in (("status", status), ("tag", tag)) if v}
+    items = all_heartbeats(api, params)
+    api.show(items, lambda: table(
+        ("ID", "Name", "Status", "Schedule", "Last ping", "Next due", "Tags"),
+        ((hb["id"], hb["name"], hb["status"], hb["schedule_text"], _when(hb["last_ping_at"]),
+          _when(hb["next_due_at"]), ", ".join(hb["tags"])) for hb in items),
+    ))
+
+
+@heartbeats.command("add")
+@click.argument("name")
+@click.option("--period", help="Expected time between pings: seconds, or 30m, 1h, 1d...")
+@click.option("--schedule", help="Cron expression or nickname, e.g. '30 2 * * *' or @daily")
+@click.option("--timezone", default="UTC", show_default=True, help="IANA time zone of --schedule")
+@click.option("--grace", default="5m", show_default=True, help="Allowed lateness")
+@click.option("--max-runtime", help="Longest run after a /start ping")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable)")
+@with_api
+def heartbeats_add(api: Api, name: str, period: str | None, schedule: str | None,
+                   timezone: str, grace: str, max_runtime: str | None,
+                   tags: tuple[str, ...]) -> None:
+    """Create a heartbeat and print its ping URL."""
+    body: dict[str, Any] = {"name": name, "grace": parse_duration(grace), "tags": list(tags)}
+    if period:
+        body["period"] = parse_duration(period)
+    if schedule:
+        body.update(schedule=schedule, timezone=timezone)
+    if max_runtime:
+        body["max_runtime"] = parse_duration(max_runtime)
+    made = api.call("POST", "/heartbeats", body=body)
+    api.show(made, lambda: say(f"created heartbeat {made['id']}: {made['ping_url']}"))
+
+
+@heartbeats.command("show")
+@click.argument("heartbeat_id", type=int)
+@with_api
+def heartbeats_show(api: Api, heartbeat_id: int) -> None:
+    """Show a heartbeat and its recent pings."""
+    hb = api.call("GET", f"/heartbeats/{heartbeat_id}")
+    pings = api.call("GET", f"/heartbeats/{heartbeat_id}/pings", params={"limit": "10"})
+
+    def render() -> None:
+        say(f"{hb['name']} (id {hb['id']}): {hb['status']}")
+        say(f"schedule: {hb['schedule_text']}, grace {hb['grace']} s")
+        say(f"ping URL: {hb['ping_url']}")
+        say(f"last ping: {_when(hb['last_ping_at'])}, next due: {_when(hb['next_due_at'])}")
+        if hb["incident"]:
+            say(f"incident {hb['incident']['id']}: {hb['incident']['reason']}, "
+                f"{hb['incident']['state']}")
+        table(("Received", "Kind", "Exit code", "Duration", "Output"),
+              ((_when(p["received_at"]), p["kind"], p["exit_code"], p["duration"],
+                " ".join(p["body"].split())[:60]) for p in pings))
+
+    api.show({"heartbeat": hb, "pings": pings}, render)
+
+
+@heartbeats.command("pause")
+@click.argument("heartbeat_id", type=int)
+@with_api
+def heartbeats_pause(api: Api, heartbeat_id: int) -> None:
+    """Pause: pings are recorded, nothing alerts."""
+    hb = api.call("POST", f"/heartbeats/{heartbeat_id}/pause")
+    api.show(hb, lambda: say(f"{hb['name']} is paused"))
+
+
+@heartbeats.command("resume")
+@click.argument("heartbeat_id", type=int)
+@with_api
+def heartbeats_resume(api: Api, heartbeat_id: int) -> None:
+    """Resume monitoring, with a fresh period from now."""
+    hb = api.call("POST", f"/heartbeats/{heartbeat_id}/resume")
+    api.show(hb, lambda: say(f"{hb['name']} is {hb['status']}"))
+
+
+@heartbeats.command("rm")
+@click.argument("heartbeat_id", type=int)
+@with_api
+def heartbeats_rm(api: Api, heartbeat_id: int) -> None:
+    """Delete a heartbeat with its pings and incidents."""
+    api.call("DELETE", f"/heartbeats/{heartbeat_id}")
+    api.show({"deleted": heartbeat_id}, lambda: say(f"deleted heartbeat {heartbeat_id}"))
+
+
+@click.command("import-crontab")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--system", is_flag=True,
+              help="The file has a user column (as /etc/crontab and /etc/cron.d do)")
+@click.option("--timezone", help="Time zone of entries without CRON_TZ [default: this machine's]")
+@click.option("--dry-run", is_flag=True, help="Show what would be created; create nothing")
+@with_api
+def import_crontab(api: Api, file: Path | None, system: bool, timezone: str | None,
+                   dry_run: bool) -> None:
+    """Create one heartbeat per crontab job and print the crontab rewritten to run each job
+    under `cronbeat run`. FILE defaults to the current user's crontab. Running it again
+    creates nothing twice."""
+    from cronbeat.crontab import parse, rewrite
+
+    text = _read_crontab(file)
+    system = system or (file is not None and str(file.resolve()).startswith(SYSTEM_CRONTABS))
+    crontab = parse(text, system=system, timezone=timezone or machine_timezone())
+    for problem in crontab.problems:
+        click.echo(f"line {problem.line}: skipped: {problem.reason}: {problem.text}", err=True)
+    existing = {} if dry_run and not api.key else {
+        hb["name"]: hb for hb in all_heartbeats(api, {"tag": CRONTAB_TAG})}
+    urls: dict[int, str] = {}
+    for entry in crontab.entries:
+        if entry.ping_url is not None:
+            click.echo(f"line {entry.line}: already monitored: {entry.name}", err=True)
+        elif entry.name in existing:
+            urls[entry.line] = existing[entry.name]["ping_url"]
+            click.echo(f"line {entry.line}: exists: {entry.name}", err=True)
+        elif dry_run:
+            urls[entry.line] = "<ping-url>"
+            click.echo(f"line {entry.line}: would create: {entry.name} ({entry.schedule}, "
+                       f"{entry.timezone})", err=True)
+        else:
+            made = api.call("POST", "/heartbeats", body=_heartbeat_for(entry))
+            urls[entry.line] = made["ping_url"]
+            click.echo(f"line {entry.line}: created: {entry.name} (id {made['id']})", err=True)
+    click.echo(rewrite(crontab, urls, program=_program()), nl=False)
+
+
+def all_heartbeats(api: Api, params: dict[str, str]) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    after: int | None = None
+    while True:
+        page = api.call("GET", "/heartbeats", params={
+            **params, "limit": "500", **({"after": str(after)} if after else {})})
+        items += page["items"]
+        after = page["next_cursor"]
+        if after is None:
+            return items
+
+
+def machine_timezone() -> str:
+    """This machine's IANA time zone, as cron would use it; UTC when it cannot be told."""
+    if os.environ.get("TZ", "").strip(":"):
+        return os.environ["TZ"].strip(":")
+    try:
+        return Path("/etc/timezone").read_text().strip() or "UTC"
+    except OSError:
+        pass
+    target = os.path.realpath("/etc/localtime")
+    return target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else "UTC"
+
+
+def _heartbeat_for(entry: Any) -> dict[str, Any]:
+    body = {"name": entry.name, "schedule": entry.schedule, "timezone": entry.timezone,
+            "grace": grace_for(entry.schedule, entry.timezone), "tags": [CRONTAB_TAG],
+            "description": f"imported from crontab: {entry.command}"[:5000]}
+    if entry.user:
+        body["tags"].append(f"user:{entry.user}"[:50])
+    return body
+
+
+def grace_for(schedule: str, timezone: str) -> int:
+    """A tenth of the interval between runs, at least 5 minutes and at most an hour: late
+    enough not to cry wolf over a slow start, early enough to matter."""
+    from cronbeat.clock import SystemClock
+    from cronbeat.schedules import ScheduleError, parse_cron, upcoming
+
+    now = SystemClock().now()
+    try:
+        first, second = upcoming(parse_cron(schedule, timezone, now), now, 2)
+    except ScheduleError:
+        return 3600  # the server will say what is wrong with the schedule
+    return int(min(max((second - first).total_seconds() / 10, 300), 3600))
+
+
+def _read_crontab(file: Path | None) -> str:
+    if file is not None:
+        try:
+            return file.read_text()
+        except OSError as exc:
+            raise click.ClickException(f"cannot read {file}: {exc.strerror}") from None
+    try:
+        done = subprocess.run(["crontab", "-l"], capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise click.ClickException("no `crontab` program here: pass the crontab FILE") from None
+    if done.returncode != 0:
+        raise click.ClickException(done.stderr.strip() or "crontab -l failed")
+    return done.stdout
+
+
+def _program() -> str:
+    """The absolute path of this cronbeat, as shell text, for lines cron runs with a short
+    PATH."""
+    found = shutil.which("cronbeat")
+    return shlex.quote(found) if found else f"{shlex.quote(sys.executable)} -m cronbeat"
+
+
+def _when(value: str | None) -> str:
+    return "" if value is None else value.replace("T", " ").split(".")[0].rstrip("Z") + " UTC"
+
+
+COMMANDS = (heartbeats, import_crontab)
+
+
+def register(main: click.Group) -> None:
+    for command in COMMANDS:
+        main.add_command(command)

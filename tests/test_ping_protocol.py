@@ -8,6 +8,17 @@ import pytest
 from cronbeat.db.engine import Database
 from helpers import incidents_of, reload
 
+# The protocol's table, shared with the healthchecks.io-style URLs (same semantics).
+METHODS = ["GET", "POST", "HEAD"]
+SUFFIXES = [  # (suffix, kind of ping stored, exit code stored, status after it)
+    ("/start", "start", None, "running"),
+    ("/fail", "fail", None, "down"),
+    ("/0", "success", 0, "up"),
+    ("/1", "fail", 1, "down"),
+    ("/255", "fail", 255, "down"),
+    ("/log", "log", None, "pending"),
+]
+
 
 async def _create(client: httpx.AsyncClient, **fields: object) -> dict[str, object]:
     answer = await client.post("/api/v1/heartbeats", json={"name": "job", "period": 60, **fields})
@@ -22,7 +33,7 @@ async def _pings(client: httpx.AsyncClient, heartbeat_id: object) -> list[dict[s
     return result
 
 
-@pytest.mark.parametrize("method", ["GET", "POST", "HEAD"])
+@pytest.mark.parametrize("method", METHODS)
 async def test_a_success_ping_is_accepted_with_any_method(
     app_client: httpx.AsyncClient, db: Database, method: str
 ):
@@ -35,17 +46,7 @@ async def test_a_success_ping_is_accepted_with_any_method(
     assert (await reload(db, int(hb["id"]))).status.value == "up"  # type: ignore[call-overload]
 
 
-@pytest.mark.parametrize(
-    ("suffix", "kind", "exit_code", "status"),
-    [
-        ("/start", "start", None, "running"),
-        ("/fail", "fail", None, "down"),
-        ("/0", "success", 0, "up"),
-        ("/1", "fail", 1, "down"),
-        ("/255", "fail", 255, "down"),
-        ("/log", "log", None, "pending"),
-    ],
-)
+@pytest.mark.parametrize(("suffix", "kind", "exit_code", "status"), SUFFIXES)
 async def test_each_ping_suffix_means_what_the_protocol_says(
     app_client: httpx.AsyncClient, suffix: str, kind: str, exit_code: int | None, status: str
 ):

@@ -29,15 +29,16 @@ router = APIRouter(prefix="/api/v1/heartbeats", tags=["heartbeats"])
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 
-@router.post("", status_code=201, responses=responses(*WRITE))
+@router.post("", status_code=201, responses=responses(*WRITE, 409))
 async def create_heartbeat(body: HeartbeatCreate, who: Writer, ctx: Ctx) -> HeartbeatOut:
     spec = HeartbeatSpec(
         name=body.name, period=body.period, schedule=body.schedule, timezone=body.timezone,
         grace=body.grace, max_runtime=body.max_runtime, tags=tuple(body.tags),
-        description=body.description, policy_id=body.policy_id,
+        description=body.description, policy_id=body.policy_id, slug=body.slug,
     )
     async with ctx.db.write() as session:
-        heartbeat = await service.create_heartbeat(session, who.team_id, spec, ctx.clock.now())
+        heartbeat = await service.create_heartbeat(session, who.team_id, spec, ctx.clock.now(),
+                                                   token=body.token)
     return render_heartbeat(heartbeat, None, ctx.settings)
 
 
@@ -65,7 +66,7 @@ async def get_heartbeat(heartbeat_id: HeartbeatId, who: Reader, ctx: Ctx) -> Hea
         return await _show(session, who, heartbeat_id, ctx)
 
 
-@router.patch("/{heartbeat_id}", responses=responses(*WRITE, 404))
+@router.patch("/{heartbeat_id}", responses=responses(*WRITE, 404, 409))
 async def update_heartbeat(
     heartbeat_id: HeartbeatId, body: HeartbeatUpdate, who: Writer, ctx: Ctx
 ) -> HeartbeatOut:

@@ -36,7 +36,8 @@ def render_heartbeat(
     return HeartbeatOut(
         id=heartbeat.id, name=heartbeat.name, description=heartbeat.description,
         tags=list(heartbeat.tags), status=heartbeat.status, token=heartbeat.token,
-        ping_url=ping_url(settings, heartbeat.token), period=heartbeat.period,
+        ping_url=ping_url(settings, heartbeat.token), slug=heartbeat.slug,
+        period=heartbeat.period,
         schedule=heartbeat.schedule, timezone=heartbeat.timezone,
         schedule_text=_schedule_text(schedule), grace=heartbeat.grace,
         max_runtime=heartbeat.max_runtime, policy_id=heartbeat.policy_id,

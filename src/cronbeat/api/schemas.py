@@ -50,6 +50,10 @@ class HeartbeatCreate(_Input):
     description: str = Field("", max_length=5000)
     policy_id: PolicyRef | None = Field(None, description="Escalation policy; null: the "
                                         "team's default")
+    slug: str | None = Field(None, max_length=100, description="Names it in /ping/<ping-key>/"
+                             "<slug>: lowercase letters, digits and '-', unique in the team")
+    token: str | None = Field(None, max_length=64, description="Keep an existing ping URL "
+                              "(e.g. a healthchecks.io UUID); default: a new random token")
 
 
 class HeartbeatUpdate(_Input):
@@ -65,6 +69,7 @@ class HeartbeatUpdate(_Input):
     tags: list[Tag] | None = Field(None, max_length=20)
     description: str | None = Field(None, max_length=5000)
     policy_id: PolicyRef | None = Field(None, description="null: back to the team's default")
+    slug: str | None = Field(None, max_length=100, description="null: no slug")
 
 
 class IncidentSummary(BaseModel):
@@ -82,6 +87,7 @@ class HeartbeatOut(BaseModel):
     status: Status
     token: str
     ping_url: str
+    slug: str | None = Field(description="Pings also reach it at /ping/<ping-key>/<slug>")
     period: int | None
     schedule: str | None
     timezone: str

@@ -23,13 +23,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 from cronbeat.db.base import Base, Id
 from cronbeat.db.base import enum_column as _enum
 from cronbeat.enums import EventKind, IncidentReason, IncidentState, PingKind, Status
+from cronbeat.tokens import new_ping_key
 
 
 class Team(Base):
     __tablename__ = "teams"
+    __table_args__ = (Index("uq_teams_ping_key", "ping_key", unique=True),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The secret half of slug ping URLs (`/ping/<ping-key>/<slug>`); made with every team.
+    ping_key: Mapped[str] = mapped_column(String(22), default=new_ping_key)
     # The policy of heartbeats that name none (no foreign key: the tables point at each other).
     default_policy_id: Mapped[int | None] = mapped_column(Id)
     created_at: Mapped[datetime]
@@ -77,6 +81,8 @@ class Heartbeat(Base):
         # The worker's queue: the nearest deadlines first, whatever the number of heartbeats.
         Index("ix_heartbeats_deadline", "deadline"),
         Index("ix_heartbeats_team_id_id", "team_id", "id"),
+        # A slug names at most one heartbeat of a team (NULLs, no slug, never clash).
+        Index("uq_heartbeats_team_id_slug", "team_id", "slug", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -88,6 +94,7 @@ class Heartbeat(Base):
     # Shown as given; heartbeat_tags holds the same tags for filtering by index.
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     token: Mapped[str] = mapped_column(String(64), unique=True)
+    slug: Mapped[str | None] = mapped_column(String(100))
 
     period: Mapped[int | None] = mapped_column(Integer)
     schedule: Mapped[str | None] = mapped_column(String(200))

@@ -8,11 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cronbeat.db.models import Flip, Heartbeat, HeartbeatTag, Incident, Ping
 from cronbeat.enums import Status
-from cronbeat.errors import Invalid, NotFound
+from cronbeat.errors import Conflict, Invalid, NotFound
 from cronbeat.schedules import (
     ScheduleError,
     parse_cron,
@@ -24,10 +25,10 @@ from cronbeat.services.flips import facts_of, settle
 from cronbeat.services.incidents import resolve_incident
 from cronbeat.services.oncall_config import check_policy, clean_name
 from cronbeat.status import Verdict, evaluate
-from cronbeat.tokens import new_ping_token
+from cronbeat.tokens import looks_like_slug, looks_like_token, new_ping_token
 
 MAX_TAGS = 20
-NULLABLE = frozenset({"max_runtime", "policy_id"})  # the fields a partial edit may clear
+NULLABLE = frozenset({"max_runtime", "policy_id", "slug"})  # the fields a partial edit may clear
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class HeartbeatSpec:
     tags: tuple[str, ...] = field(default_factory=tuple)
     description: str = ""
     policy_id: int | None = None  # None: the team's default policy
+    slug: str | None = None  # names it in `/ping/<ping-key>/<slug>`, unique in its team
 
 
 def validate(spec: HeartbeatSpec, now: datetime) -> HeartbeatSpec:
@@ -50,6 +52,8 @@ def validate(spec: HeartbeatSpec, now: datetime) -> HeartbeatSpec:
     name = clean_name(spec.name)
     if "\x00" in spec.description:
         raise Invalid("description", "must not contain NUL characters")
+    if spec.slug is not None and not looks_like_slug(spec.slug):
+        raise Invalid("slug", "use 1 to 100 lowercase letters, digits and '-'")
     if (spec.period is None) == (spec.schedule is None):
         raise Invalid("period", "give either `period` (seconds) or `schedule` (cron), not both")
     try:
@@ -77,13 +81,13 @@ def spec_of(heartbeat: Heartbeat) -> HeartbeatSpec:
         name=heartbeat.name, period=heartbeat.period, schedule=heartbeat.schedule,
         timezone=heartbeat.timezone, grace=heartbeat.grace, max_runtime=heartbeat.max_runtime,
         tags=tuple(heartbeat.tags), description=heartbeat.description,
-        policy_id=heartbeat.policy_id,
+        policy_id=heartbeat.policy_id, slug=heartbeat.slug,
     )
 
 
 def with_changes(spec: HeartbeatSpec, changes: Mapping[str, Any]) -> HeartbeatSpec:
     """Apply a partial edit. A period replaces a cron schedule and the other way round; only
-    `max_runtime` can be cleared with null."""
+    `max_runtime`, `policy_id` and `slug` can be cleared with null."""
     for name, value in changes.items():
         if value is None and name not in NULLABLE:
             raise Invalid(name, "cannot be null; leave the field out to keep its value")
@@ -102,16 +106,18 @@ def with_changes(spec: HeartbeatSpec, changes: Mapping[str, Any]) -> HeartbeatSp
 
 
 async def create_heartbeat(
-    session: AsyncSession, team_id: int, spec: HeartbeatSpec, now: datetime
+    session: AsyncSession, team_id: int, spec: HeartbeatSpec, now: datetime,
+    *, token: str | None = None,
 ) -> Heartbeat:
+    """A new heartbeat. `token` keeps a ping URL from elsewhere (e.g. a healthchecks.io UUID);
+    by default a random one is made. A token or slug already taken is a `Conflict`."""
     spec = validate(spec, now)
+    if token is not None and not looks_like_token(token):
+        raise Invalid("token", "use 16 to 64 letters, digits, '_' or '-' (a UUID fits)")
     await check_policy(session, team_id, spec.policy_id)
-    heartbeat = Heartbeat(
-        team_id=team_id, token=new_ping_token(), status=Status.PENDING, created_at=now,
-        updated_at=now, **_columns(spec),
-    )
-    session.add(heartbeat)
-    await session.flush()
+    heartbeat = Heartbeat(team_id=team_id, token=token or new_ping_token(),
+                          status=Status.PENDING, created_at=now, updated_at=now)
+    await _write_unique(session, heartbeat, _columns(spec))
     await _set_tags(session, heartbeat.id, spec.tags)
     return heartbeat
 
@@ -122,8 +128,7 @@ async def update_heartbeat(
     """Apply a new configuration; deadlines are recomputed from the same facts at `now`."""
     spec = validate(spec, now)
     await check_policy(session, heartbeat.team_id, spec.policy_id)
-    for name, value in _columns(spec).items():
-        setattr(heartbeat, name, value)
+    await _write_unique(session, heartbeat, _columns(spec))
     await _set_tags(session, heartbeat.id, spec.tags)
     facts = facts_of(heartbeat)
     await settle(session, heartbeat, facts, evaluate(facts, now), now, cause="edited")
@@ -242,6 +247,30 @@ async def _resolve_open_incident(
         await resolve_incident(session, incident, heartbeat, now, actor, detail)
 
 
+async def _write_unique(
+    session: AsyncSession, heartbeat: Heartbeat, columns: Mapping[str, object]
+) -> None:
+    """Set `columns` and write the row in a savepoint, so that a token or slug taken, even by a
+    transaction that committed a moment ago, is a `Conflict` that leaves the session usable,
+    not a 500."""
+    own_id, token, slug = heartbeat.id or 0, heartbeat.token, columns["slug"]
+    try:
+        async with session.begin_nested():
+            for name, value in columns.items():
+                setattr(heartbeat, name, value)
+            session.add(heartbeat)
+            await session.flush()
+    except IntegrityError:
+        if await session.scalar(
+            select(Heartbeat.id).where(Heartbeat.token == token, Heartbeat.id != own_id)
+        ):
+            raise Conflict("another heartbeat already has this token") from None
+        if slug is not None:
+            raise Conflict(f"another heartbeat of this team already has the slug {slug!r}") \
+                from None
+        raise
+
+
 async def _set_tags(session: AsyncSession, heartbeat_id: int, tags: Sequence[str]) -> None:
     await session.execute(delete(HeartbeatTag).where(HeartbeatTag.heartbeat_id == heartbeat_id))
     session.add_all(HeartbeatTag(heartbeat_id=heartbeat_id, tag=tag) for tag in tags)
@@ -253,4 +282,5 @@ def _columns(spec: HeartbeatSpec) -> dict[str, object]:
         "tags": list(spec.tags),
         "period": spec.period, "schedule": spec.schedule, "timezone": spec.timezone,
         "grace": spec.grace, "max_runtime": spec.max_runtime, "policy_id": spec.policy_id,
+        "slug": spec.slug,
     }

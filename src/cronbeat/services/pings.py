@@ -6,21 +6,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
 
-from cronbeat.db.models import Heartbeat, Incident, Ping
+from cronbeat.db.models import Heartbeat, Incident, Ping, Team
 from cronbeat.enums import PingKind
+from cronbeat.errors import Conflict
 from cronbeat.services.flips import facts_of, settle
+from cronbeat.services.heartbeats import HeartbeatSpec, create_heartbeat
 from cronbeat.services.incidents import SYSTEM, resolve_incident
 from cronbeat.status import apply_ping
 
 
 @dataclass(frozen=True)
 class PingIn:
-    """A ping as it arrived, before it is matched to a heartbeat."""
+    """A ping as it arrived, before it is matched to a heartbeat: by its token, or by its
+    team's ping key and its slug (`/ping/<ping-key>/<slug>`, then `token` is None)."""
 
-    token: str
+    token: str | None
     kind: PingKind
     received_at: datetime
     exit_code: int | None = None
@@ -31,11 +35,18 @@ class PingIn:
     method: str = "GET"
     source_ip: str | None = None
     user_agent: str | None = None
+    slug: tuple[str, str] | None = None  # (ping key, slug)
+    create: bool = False  # an unknown slug makes a heartbeat (`?create=1`)
+
+
+# What `?create=1` makes of an unknown slug: named after it, a daily job with an hour's grace.
+AUTO_PERIOD = 86400
+AUTO_GRACE = 3600
 
 
 @dataclass(frozen=True)
 class BatchResult:
-    found: list[bool]  # per ping: did its token match a heartbeat
+    found: list[bool]  # per ping: did its token or slug match (or make) a heartbeat
     earliest_deadline: datetime | None  # the nearest deadline the batch set, to wake the worker
     incidents_changed: bool  # an incident opened or resolved: notifications may be queued
 
@@ -44,24 +55,79 @@ async def record_pings(session: AsyncSession, pings: Sequence[PingIn]) -> BatchR
     """Store each ping and apply it to its heartbeat, in arrival order.
 
     The heartbeat rows are locked in id order (on PostgreSQL) so that concurrent writers and the
-    worker never deadlock.
+    worker never deadlock. Slug pings cost one more query, for their teams. A slug ping with
+    `create` makes a heartbeat for an unknown slug of a known ping key (see `AUTO_PERIOD`).
     """
-    tokens = {ping.token for ping in pings}
-    rows = await session.scalars(
-        select(Heartbeat).where(Heartbeat.token.in_(tokens)).order_by(Heartbeat.id)
-        .with_for_update()
-    )
-    by_token = {heartbeat.token: heartbeat for heartbeat in rows}
-    incidents_before = {hb.id: hb.incident_id for hb in by_token.values()}
+    keys = {ping.slug[0] for ping in pings if ping.slug is not None}
+    team_of = await _teams_by_ping_key(session, keys) if keys else {}
+    by_token, by_slug = await _lock_heartbeats(session, pings, team_of)
+    touched = {hb.id: hb for hb in [*by_token.values(), *by_slug.values()]}
+    incidents_before = {hb.id: hb.incident_id for hb in touched.values()}
     found = []
     for ping in pings:
-        heartbeat = by_token.get(ping.token)
+        heartbeat = by_token.get(ping.token or "") if ping.slug is None else by_slug.get(ping.slug)
+        if heartbeat is None and ping.slug is not None and ping.create:
+            key, slug = ping.slug
+            if key in team_of:
+                heartbeat = await _create_for_slug(session, team_of[key], slug, ping.received_at)
+                by_slug[ping.slug] = touched[heartbeat.id] = heartbeat
+                incidents_before.setdefault(heartbeat.id, heartbeat.incident_id)
         found.append(heartbeat is not None)
         if heartbeat is not None:
             await record_ping(session, heartbeat, ping)
-    deadlines = [hb.deadline for hb in by_token.values() if hb.deadline is not None]
-    changed = any(hb.incident_id != incidents_before[hb.id] for hb in by_token.values())
+    deadlines = [hb.deadline for hb in touched.values() if hb.deadline is not None]
+    changed = any(hb.incident_id != incidents_before[hb.id] for hb in touched.values())
     return BatchResult(found, min(deadlines, default=None), changed)
+
+
+async def _teams_by_ping_key(session: AsyncSession, keys: set[str]) -> dict[str, int]:
+    rows = await session.execute(select(Team.ping_key, Team.id).where(Team.ping_key.in_(keys)))
+    return {key: team_id for key, team_id in rows}
+
+
+async def _lock_heartbeats(
+    session: AsyncSession, pings: Sequence[PingIn], team_of: dict[str, int]
+) -> tuple[dict[str, Heartbeat], dict[tuple[str, str], Heartbeat]]:
+    tokens = {ping.token for ping in pings if ping.token is not None}
+    slugs = {ping.slug for ping in pings if ping.slug is not None and ping.slug[0] in team_of}
+    wanted: list[ColumnElement[bool]] = [Heartbeat.token.in_(tokens)] if tokens else []
+    if slugs:
+        # Every team with every slug: a few rows too many at worst, sorted out below.
+        wanted.append(and_(Heartbeat.team_id.in_({team_of[key] for key, _ in slugs}),
+                           Heartbeat.slug.in_({slug for _, slug in slugs})))
+    if not wanted:
+        return {}, {}
+    rows = await session.scalars(
+        select(Heartbeat).where(or_(*wanted)).order_by(Heartbeat.id).with_for_update()
+    )
+    key_of = {team_id: key for key, team_id in team_of.items()}
+    by_token: dict[str, Heartbeat] = {}
+    by_slug: dict[tuple[str, str], Heartbeat] = {}
+    for heartbeat in rows:
+        if heartbeat.token in tokens:
+            by_token[heartbeat.token] = heartbeat
+        named = (key_of.get(heartbeat.team_id, ""), heartbeat.slug or "")
+        if named in slugs:
+            by_slug[named] = heartbeat
+    return by_token, by_slug
+
+
+async def _create_for_slug(
+    session: AsyncSession, team_id: int, slug: str, now: datetime
+) -> Heartbeat:
+    """The heartbeat `?create=1` asks for. If another transaction made it first, the unique
+    slug refuses ours and that one is read instead."""
+    spec = HeartbeatSpec(name=slug, period=AUTO_PERIOD, grace=AUTO_GRACE, slug=slug)
+    try:
+        return await create_heartbeat(session, team_id, spec, now)
+    except Conflict:
+        made = await session.scalar(
+            select(Heartbeat).where(Heartbeat.team_id == team_id, Heartbeat.slug == slug)
+            .with_for_update()
+        )
+        if made is None:  # made and deleted again in a moment: give up on this ping
+            raise
+        return made
 
 
 async def record_ping(session: AsyncSession, heartbeat: Heartbeat, ping: PingIn) -> Ping:

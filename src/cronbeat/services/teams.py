@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cronbeat.db.models import ApiKey, Team, User
 from cronbeat.db.oncall_models import Policy
+from cronbeat.errors import NotFound
 from cronbeat.escalation import default_policy
-from cronbeat.tokens import hash_api_key, new_api_key
+from cronbeat.tokens import hash_api_key, new_api_key, new_ping_key
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ class Bootstrap:
 async def bootstrap(
     session: AsyncSession, now: datetime, *, admin_email: str, team_name: str = "Default team"
 ) -> Bootstrap | None:
-    """On the very first start, create a team, its admin and an API key; afterwards, nothing."""
+    """On the very first start, create a team (with its ping key), its admin and an API key;
+    afterwards, nothing."""
     if await session.scalar(select(func.count()).select_from(Team)):
         return None
     team = Team(name=team_name, created_at=now)
@@ -82,3 +84,19 @@ async def list_api_keys(session: AsyncSession, team_id: int) -> Sequence[ApiKey]
     return (await session.scalars(
         select(ApiKey).where(ApiKey.team_id == team_id).order_by(ApiKey.id)
     )).all()
+
+
+async def get_team(session: AsyncSession, team_id: int, *, for_update: bool = False) -> Team:
+    query = select(Team).where(Team.id == team_id)
+    team = await session.scalar(query.with_for_update() if for_update else query)
+    if team is None:
+        raise NotFound(f"no team with id {team_id}")
+    return team
+
+
+async def rotate_ping_key(session: AsyncSession, team_id: int) -> Team:
+    """A new ping key; slug URLs with the old one answer 404 from now on."""
+    team = await get_team(session, team_id, for_update=True)
+    team.ping_key = new_ping_key()
+    await session.flush()
+    return team

@@ -13,6 +13,7 @@ from cronbeat.api.errors import ErrorResponse
 ERROR_REF = "#/components/schemas/ErrorResponse"
 WRITE_METHODS = {"post", "patch", "put", "delete"}
 OPERATIONS = {
+    ("get", "/api/v1/heartbeats/{heartbeat_id}/badges"),
     ("post", "/api/v1/heartbeats"),
     ("get", "/api/v1/heartbeats"),
     ("get", "/api/v1/heartbeats/{heartbeat_id}"),
@@ -100,7 +101,7 @@ async def test_reads_do_not_claim_a_403(spec: dict[str, Any]):
 
 async def test_every_operation_on_one_thing_documents_404(spec: dict[str, Any]):
     with_id = [(m, p, op) for m, p, op in rest_operations(spec) if "{" in p]
-    assert len(with_id) == 10
+    assert len(with_id) == 11
 
     assert [f"{m.upper()} {p}" for m, p, op in with_id if not documents(op, "404")] == []
 

@@ -20,6 +20,7 @@ from cronbeat.db.outbox_models import Notification
 from cronbeat.enums import NotificationPurpose
 from cronbeat.links import sign_ack
 from cronbeat.loop import Loop
+from cronbeat.metrics import Metrics
 from cronbeat.notifiers import ChannelKind, Delivery, Message, NotifierError, deliver
 from cronbeat.services.instance import LINK_SIGNING, instance_secret
 from cronbeat.services.outbox import claim_due, nearest_attempt, record_attempt
@@ -39,9 +40,13 @@ class Job:
 class Deliverer(Loop):
     name = "deliverer"
 
-    def __init__(self, db: Database, clock: Clock, settings: Settings, *, max_sleep: float) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, settings: Settings, *, max_sleep: float,
+        metrics: Metrics | None = None,
+    ) -> None:
         super().__init__(clock, max_sleep=max_sleep)
         self._db = db
+        self._metrics = metrics or Metrics()
         self._settings = settings
         self._config = settings.notify_config()
         self._slots = asyncio.Semaphore(CONCURRENCY)
@@ -75,11 +80,13 @@ class Deliverer(Loop):
                 log.warning("notification %s: %s", job.notification_id, exc.message)
             elapsed = time.monotonic() - started
         async with self._db.write() as session:
-            await record_attempt(
+            row = await record_attempt(
                 session, job.notification_id, self._clock.now(), elapsed,
                 None if error is None else error.message,
                 False if error is None else error.permanent,
             )
+            await self._metrics.attempt_recorded(session, job.delivery.kind.value, row,
+                                                 error is None)
 
     async def _prepare(self, session: AsyncSession, row: Notification, now: datetime) -> Job:
         if row.subject is None or row.text is None or row.payload is None:

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 
 from cronbeat.db.engine import Database
+from cronbeat.metrics import Metrics
 from cronbeat.services.pings import BatchResult, PingIn, record_pings
 
 log = logging.getLogger(__name__)
@@ -24,9 +25,10 @@ class WriterUnavailable(Exception):
 class PingWriter:
     def __init__(
         self, db: Database, *, max_batch: int = 256,
-        on_commit: Callable[[BatchResult], None] | None = None,
+        on_commit: Callable[[BatchResult], None] | None = None, metrics: Metrics | None = None,
     ) -> None:
         self._db = db
+        self._metrics = metrics or Metrics()
         self._max_batch = max_batch
         self._on_commit = on_commit
         self._queue: asyncio.Queue[tuple[PingIn, asyncio.Future[bool]] | None] = asyncio.Queue()
@@ -82,6 +84,7 @@ class PingWriter:
         for (_, future), found in zip(batch, result.found, strict=True):
             if not future.done():
                 future.set_result(found)
+        self._metrics.pings_stored([ping for ping, _ in batch], result.found)
         if self._on_commit is not None:
             self._on_commit(result)
 

@@ -12,13 +12,16 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
 from cronbeat import __version__
-from cronbeat.api import errors, heartbeats, incidents, oncall, pages, people, ping
+from cronbeat.api import badges, errors, heartbeats, incidents, oncall, pages, people, ping
+from cronbeat.api import metrics as metrics_route
+from cronbeat.api import team as team_route
 from cronbeat.api.auth import ApiKeyMiddleware
 from cronbeat.api.context import Context
 from cronbeat.clock import Clock, SystemClock
 from cronbeat.config import Settings
 from cronbeat.db.engine import Database
 from cronbeat.delivery import Deliverer
+from cronbeat.metrics import Metrics
 from cronbeat.ping_writer import PingWriter
 from cronbeat.worker import Worker
 
@@ -37,17 +40,21 @@ def create_app(
     settings: Settings, *, db: Database | None = None, clock: Clock | None = None,
     run_worker: bool = True,
 ) -> FastAPI:
+    metrics = Metrics()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = db or Database(settings.resolved_database_url())
         the_clock = clock or SystemClock()
         deliverer = worker = None
         if run_worker:
-            deliverer = Deliverer(database, the_clock, settings, max_sleep=IN_PROCESS_MAX_SLEEP)
+            deliverer = Deliverer(database, the_clock, settings, max_sleep=IN_PROCESS_MAX_SLEEP,
+                                  metrics=metrics)
             worker = Worker(database, the_clock, max_sleep=IN_PROCESS_MAX_SLEEP,
-                            on_work=deliverer.notify)
+                            on_work=deliverer.notify, metrics=metrics)
         writer = PingWriter(database, max_batch=settings.ping_batch,
-                            on_commit=lambda result: context.pings_committed(result))
+                            on_commit=lambda result: context.pings_committed(result),
+                            metrics=metrics)
         context = Context(settings, database, the_clock, writer, worker, deliverer)
         app.state.context = context
         context.writer.start()
@@ -67,14 +74,19 @@ def create_app(
 
     app = FastAPI(title="cronbeat", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan)
+    app.state.metrics = metrics
     errors.install(app)
     app.add_middleware(ApiKeyMiddleware)
     app.include_router(heartbeats.router)
     app.include_router(incidents.router)
     app.include_router(people.router)
     app.include_router(oncall.router)
+    app.include_router(team_route.router)
+    app.include_router(badges.router)
     app.router.routes.extend(ping.routes)
     app.router.routes.extend(pages.routes)
+    app.router.routes.extend(badges.routes)
+    app.router.routes.extend(metrics_route.routes)
     app.add_route("/healthz", _healthz, methods=["GET", "HEAD"], include_in_schema=False)
 
     def openapi() -> dict[str, Any]:

@@ -35,8 +35,9 @@ def free_port() -> int:
 def running_server(data: Path, **env: str) -> Iterator[Server]:
     port = free_port()
     environment = {**os.environ, "CRONBEAT_DATA_DIR": str(data / "data"),
-                   "CRONBEAT_PORT": str(port), **env}
-    environment.pop("CRONBEAT_DATABASE_URL", None)
+                   "CRONBEAT_PORT": str(port)}
+    environment.pop("CRONBEAT_DATABASE_URL", None)  # SQLite in `data`, unless `env` says
+    environment.update(env)
     log_path = data / "serve.log"
     with log_path.open("w+") as log:
         process = subprocess.Popen([sys.executable, "-m", "cronbeat", "serve"],

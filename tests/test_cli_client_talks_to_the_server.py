@@ -6,12 +6,7 @@ tables by default, the raw answer with --json, and every failure as one line wit
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +21,7 @@ from click.testing import CliRunner, Result
 from cronbeat.cli_client import register
 from cronbeat.db.engine import Database
 from local_http_receiver import closed_port, running_receiver
+from local_server import running_server
 
 
 @dataclass(frozen=True)
@@ -38,42 +34,11 @@ class Server:
                             headers={"Authorization": f"Bearer {self.key}"})
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def server(db: Database, database_url: str, tmp_path: Path) -> Iterator[Server]:
     """`cronbeat serve` on the test database (emptied by the `db` fixture), worker included."""
-    port = _free_port()
-    env = {**os.environ, "CRONBEAT_DATA_DIR": str(tmp_path / "data"),
-           "CRONBEAT_PORT": str(port), "CRONBEAT_DATABASE_URL": database_url}
-    log = (tmp_path / "serve.log").open("w+")
-    process = subprocess.Popen([sys.executable, "-m", "cronbeat", "serve"], env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            log.seek(0)
-            pytest.fail(f"cronbeat serve did not start:\n{log.read()}")
-        log.seek(0)
-        match = re.search(r"cb_[A-Za-z0-9_-]{43}", log.read())
-        assert match, "the first start prints an API key"
-        yield Server(url, match.group(0))
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=15)
-        log.close()
+    with running_server(tmp_path, CRONBEAT_DATABASE_URL=database_url) as running:
+        yield Server(running.base, running.key)
 
 
 @pytest.fixture

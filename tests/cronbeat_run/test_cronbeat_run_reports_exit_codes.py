@@ -5,39 +5,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
-from itertools import count
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from local_server import Server, running_server
-
-names = count()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("serve")) as running:
-        yield running
-
-
-@pytest.fixture
-def api(server: Server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base, timeout=5,
-                      headers={"Authorization": f"Bearer {server.key}"}) as client:
-        yield client
-
-
-@pytest.fixture
-def heartbeat(api: httpx.Client) -> dict[str, Any]:
-    made = api.post("/api/v1/heartbeats",
-                    json={"name": f"wrapped job {next(names)}", "period": 3600, "grace": 600})
-    assert made.status_code == 201, made.text
-    found: dict[str, Any] = made.json()
-    return found
+from recorded import pings, status
 
 
 def wrap(heartbeat: dict[str, Any], *command: str) -> subprocess.CompletedProcess[bytes]:
@@ -45,16 +18,6 @@ def wrap(heartbeat: dict[str, Any], *command: str) -> subprocess.CompletedProces
         [sys.executable, "-m", "cronbeat", "run", "--url", heartbeat["ping_url"], "--", *command],
         capture_output=True, timeout=30, check=False,
     )
-
-
-def pings(api: httpx.Client, heartbeat: dict[str, Any]) -> list[dict[str, Any]]:
-    newest_first: list[dict[str, Any]] = api.get(
-        f"/api/v1/heartbeats/{heartbeat['id']}/pings").json()
-    return newest_first[::-1]
-
-
-def status(api: httpx.Client, heartbeat: dict[str, Any]) -> str:
-    return str(api.get(f"/api/v1/heartbeats/{heartbeat['id']}").json()["status"])
 
 
 def open_incidents(api: httpx.Client, heartbeat: dict[str, Any]) -> list[dict[str, Any]]:

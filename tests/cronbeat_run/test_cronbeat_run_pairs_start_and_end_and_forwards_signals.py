@@ -9,49 +9,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from itertools import count
 from typing import Any
 
 import httpx
-import pytest
 
-from local_server import Server, running_server, wait_for
+from local_server import Server, wait_for
+from recorded import pings, status
 
-names = count()
 WRAP = [sys.executable, "-m", "cronbeat", "run"]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("serve")) as running:
-        yield running
-
-
-@pytest.fixture
-def api(server: Server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base, timeout=5,
-                      headers={"Authorization": f"Bearer {server.key}"}) as client:
-        yield client
-
-
-@pytest.fixture
-def heartbeat(api: httpx.Client) -> dict[str, Any]:
-    made = api.post("/api/v1/heartbeats",
-                    json={"name": f"timed job {next(names)}", "period": 3600, "grace": 600})
-    assert made.status_code == 201, made.text
-    found: dict[str, Any] = made.json()
-    return found
-
-
-def pings(api: httpx.Client, heartbeat: dict[str, Any]) -> list[dict[str, Any]]:
-    newest_first: list[dict[str, Any]] = api.get(
-        f"/api/v1/heartbeats/{heartbeat['id']}/pings").json()
-    return newest_first[::-1]
-
-
-def status(api: httpx.Client, heartbeat: dict[str, Any]) -> str:
-    return str(api.get(f"/api/v1/heartbeats/{heartbeat['id']}").json()["status"])
 
 
 def test_start_and_end_share_a_rid_and_the_end_carries_the_run_time(

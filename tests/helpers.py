@@ -141,3 +141,24 @@ async def notifications_of(db: Database, incident_id: int) -> list[tuple[str, st
             .order_by(Notification.id)
         )
         return [(n.purpose.value, n.kind, n.target, n.recipient) for n in rows]
+
+
+async def other_team(db: Database, now: datetime) -> int:
+    """A second team, to show that one team cannot see or touch another's things."""
+    from cronbeat.db.models import Team
+
+    async with db.write() as session:
+        team = Team(name="Other team", created_at=now)
+        session.add(team)
+        await session.flush()
+        return team.id
+
+
+async def other_team_key(db: Database, now: datetime) -> str:
+    """An API key of a second team."""
+    from cronbeat.services.teams import create_api_key
+
+    team_id = await other_team(db, now)
+    async with db.write() as session:
+        key, _ = await create_api_key(session, team_id, "other", now)
+    return key

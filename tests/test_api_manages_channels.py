@@ -12,9 +12,8 @@ from sqlalchemy import select
 
 from cronbeat.clock import FixedClock
 from cronbeat.db.engine import Database
-from cronbeat.db.models import Team
 from cronbeat.db.oncall_models import Channel
-from cronbeat.services.teams import create_api_key
+from helpers import other_team_key
 
 CHANNELS = "/api/v1/channels"
 HOOK = "https://hooks.example.test/cronbeat"
@@ -149,11 +148,7 @@ async def test_another_teams_channels_are_not_found(
     app_client: httpx.AsyncClient, db: Database, clock: FixedClock
 ):
     made = await create(app_client)
-    async with db.write() as session:
-        team = Team(name="Other team", created_at=clock.now())
-        session.add(team)
-        await session.flush()
-        key, _ = await create_api_key(session, team.id, "other", clock.now())
+    key = await other_team_key(db, clock.now())
     other = {"Authorization": f"Bearer {key}"}
     url = f"{CHANNELS}/{made['id']}"
 

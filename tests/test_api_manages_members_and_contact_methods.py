@@ -10,8 +10,8 @@ import pytest
 
 from cronbeat.clock import FixedClock
 from cronbeat.db.engine import Database
-from cronbeat.db.models import Team
 from cronbeat.services.teams import create_api_key
+from helpers import other_team_key
 
 MEMBERS = "/api/v1/members"
 
@@ -32,11 +32,7 @@ def fields_of(answer: httpx.Response) -> list[str]:
 @pytest.fixture
 async def other_team(db: Database, clock: FixedClock, team_id: int) -> dict[str, str]:
     """The Authorization header of a key of another team."""
-    async with db.write() as session:
-        team = Team(name="Other team", created_at=clock.now())
-        session.add(team)
-        await session.flush()
-        key, _ = await create_api_key(session, team.id, "other", clock.now())
+    key = await other_team_key(db, clock.now())
     return {"Authorization": f"Bearer {key}"}
 
 

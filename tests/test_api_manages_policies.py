@@ -11,11 +11,10 @@ import pytest
 
 from cronbeat.clock import FixedClock
 from cronbeat.db.engine import Database
-from cronbeat.db.models import Heartbeat, Team
+from cronbeat.db.models import Heartbeat
 from cronbeat.errors import Invalid
 from cronbeat.services.oncall_config import check_policy
-from cronbeat.services.teams import create_api_key
-from helpers import make_heartbeat, reload
+from helpers import make_heartbeat, other_team, other_team_key, reload
 
 POLICIES = "/api/v1/policies"
 
@@ -116,11 +115,7 @@ async def test_a_target_that_names_nothing_in_the_team_is_refused_naming_the_fie
 async def test_a_member_channel_or_schedule_of_another_team_cannot_be_paged(
     app_client: httpx.AsyncClient, refs: dict[str, int], db: Database, clock: FixedClock
 ):
-    async with db.write() as session:
-        team = Team(name="Other team", created_at=clock.now())
-        session.add(team)
-        await session.flush()
-        key, _ = await create_api_key(session, team.id, "other", clock.now())
+    key = await other_team_key(db, clock.now())
     other = {"Authorization": f"Bearer {key}"}
 
     answers = [
@@ -216,11 +211,7 @@ async def test_another_teams_policies_are_not_found(
     app_client: httpx.AsyncClient, refs: dict[str, int], db: Database, clock: FixedClock
 ):
     mine = await create(app_client, refs)
-    async with db.write() as session:
-        team = Team(name="Other team", created_at=clock.now())
-        session.add(team)
-        await session.flush()
-        key, _ = await create_api_key(session, team.id, "other", clock.now())
+    key = await other_team_key(db, clock.now())
     other = {"Authorization": f"Bearer {key}"}
     url = f"{POLICIES}/{mine['id']}"
 
@@ -240,11 +231,7 @@ async def test_a_heartbeat_may_name_only_a_policy_of_its_own_team(
     team_id: int,
 ):
     mine = await create(app_client, refs)
-    async with db.write() as session:
-        team = Team(name="Other team", created_at=clock.now())
-        session.add(team)
-        await session.flush()
-        other_team_id = team.id
+    other_team_id = await other_team(db, clock.now())
 
     async with db.write() as session:
         await check_policy(session, team_id, mine["id"])

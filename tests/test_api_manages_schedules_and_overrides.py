@@ -18,7 +18,7 @@ import pytest
 from cronbeat.clock import FixedClock
 from cronbeat.db.engine import Database
 from cronbeat.db.models import Team, User
-from cronbeat.services.teams import create_api_key
+from helpers import other_team_key
 
 SCHEDULES = "/api/v1/schedules"
 WEEK = 7 * 86400
@@ -296,11 +296,7 @@ async def test_another_teams_schedules_and_overrides_are_not_found(
     override = (await app_client.post(f"{url}/overrides", json={
         "member_id": people["Ana"], "starts_at": "2026-03-02T00:00:00Z",
         "ends_at": "2026-03-03T00:00:00Z"})).json()
-    async with db.write() as session:
-        team = Team(name="Other team", created_at=clock.now())
-        session.add(team)
-        await session.flush()
-        key, _ = await create_api_key(session, team.id, "other", clock.now())
+    key = await other_team_key(db, clock.now())
     other = {"Authorization": f"Bearer {key}"}
 
     answers = [

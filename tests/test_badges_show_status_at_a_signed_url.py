@@ -11,8 +11,7 @@ import pytest
 
 from cronbeat.clock import FixedClock
 from cronbeat.db.engine import Database
-from cronbeat.db.models import Team
-from helpers import make_heartbeat, sweep
+from helpers import make_heartbeat, other_team, sweep
 
 HEARTBEATS = "/api/v1/heartbeats"
 COLORS = {"up": "#4c1", "late": "#fe7d37", "down": "#e05d44", "running": "#007ec6",
@@ -139,11 +138,7 @@ async def test_a_wrong_signature_is_a_404(app_client: httpx.AsyncClient):
 async def test_a_signature_for_one_heartbeat_does_not_open_another_teams(
     app_client: httpx.AsyncClient, db: Database, clock: FixedClock, team_id: int
 ):
-    async with db.write() as session:
-        other = Team(name="Other team", created_at=clock.now())
-        session.add(other)
-        await session.flush()
-        other_id = other.id
+    other_id = await other_team(db, clock.now())
     theirs = await make_heartbeat(db, other_id, clock.now(), name="their secret job",
                                   tags=["prod"])
     mine = await create(app_client, tags=["prod"])

@@ -14,12 +14,12 @@ from sqlalchemy import select
 from cronbeat.clock import FixedClock
 from cronbeat.config import Settings
 from cronbeat.db.engine import Database
-from cronbeat.db.models import Team
 from cronbeat.db.outbox_models import Notification
 from cronbeat.delivery import Deliverer
 from cronbeat.enums import NotificationPurpose, NotificationStatus
 from cronbeat.notifiers.webhook import verify
 from cronbeat.services.teams import create_api_key
+from helpers import other_team_key
 from local_http_receiver import running_receiver
 
 NOTIFICATIONS = "/api/v1/notifications"
@@ -144,11 +144,7 @@ async def test_another_teams_notification_is_not_found(
     channel = await made(app_client, "/api/v1/channels", name="ops", kind="email",
                          target="ops@example.test")
     notification_id = await queue_test(app_client, f"/api/v1/channels/{channel['id']}/test")
-    async with db.write() as session:
-        team = Team(name="Other team", created_at=clock.now())
-        session.add(team)
-        await session.flush()
-        key, _ = await create_api_key(session, team.id, "other", clock.now())
+    key = await other_team_key(db, clock.now())
 
     answer = await app_client.get(f"{NOTIFICATIONS}/{notification_id}",
                                   headers={"Authorization": f"Bearer {key}"})

@@ -9,7 +9,7 @@ import httpx
 from cronbeat.clock import FixedClock
 from cronbeat.db.engine import Database
 from cronbeat.enums import IncidentState, PingKind
-from cronbeat.links import LIFETIME, sign_ack
+from cronbeat.links import ACK_LIFETIME, sign_ack
 from cronbeat.services.instance import LINK_SIGNING, instance_secret
 from helpers import incidents_of, make_heartbeat, ping
 
@@ -88,7 +88,7 @@ async def test_an_expired_link_is_refused_with_410(
 ):
     incident = await failed_incident(db, team_id, clock, "late")
     link = await link_for(db, incident, clock)
-    clock.advance((LIFETIME - timedelta(seconds=1)).total_seconds())
+    clock.advance((ACK_LIFETIME - timedelta(seconds=1)).total_seconds())
     assert (await app_client.get(link)).status_code == 200
     clock.advance(1)
     expired = await app_client.post(link)

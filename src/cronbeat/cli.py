@@ -124,15 +124,19 @@ async def _first_start(settings: Settings, url: str) -> None:
 
     from cronbeat.clock import SystemClock
     from cronbeat.db.engine import Database
+    from cronbeat.services.accounts import password_link
     from cronbeat.services.teams import bootstrap
 
     db = Database(url)
+    now = SystemClock().now()
     try:
         async with db.write() as session:
-            first = await bootstrap(session, SystemClock().now(), admin_email=settings.admin_email)
+            first = await bootstrap(session, now, admin_email=settings.admin_email)
+            link = None if first is None else await password_link(session, settings,
+                                                                  first.admin, now)
     finally:
         await db.dispose()
-    if first is None:
+    if first is None or link is None:
         return
     base = settings.resolved_base_url()
     console().print(Panel.fit(
@@ -140,6 +144,9 @@ async def _first_start(settings: Settings, url: str) -> None:
         f"\n\nAPI key (shown only now, keep it safe):\n[b green]{first.api_key}[/b green]",
         title="cronbeat", border_style="green",
     ))
+    console().print("Open this link to choose the admin's password for the dashboard "
+                    "(it works once, for 7 days):")
+    console().print(link + "\n", soft_wrap=True, highlight=False, markup=False)
     console().print("Create a heartbeat that expects a ping every day, with one hour of grace:")
     console().print(
         f"curl -sS {base}/api/v1/heartbeats \\\n"
@@ -234,6 +241,39 @@ def apikey_create(name: str, read_only: bool) -> None:
     click.echo(key)
     console().print(f"{'read-only ' if read_only else ''}API key {name!r} created; "
                   "it is shown only once")
+
+
+@main.command("password-link")
+@click.argument("email")
+def password_link_command(email: str) -> None:
+    """Print a link with which the user EMAIL chooses a new dashboard password.
+
+    The link works once, for 7 days; for a first login, or when a password is forgotten.
+    """
+    import asyncio
+
+    from cronbeat.clock import SystemClock
+    from cronbeat.db.engine import Database
+    from cronbeat.services.accounts import password_link, user_by_email
+
+    settings = _settings()
+    url = _prepare(settings)
+
+    async def make() -> str | None:
+        database = Database(url)
+        try:
+            async with database.write() as session:
+                user = await user_by_email(session, email)
+                if user is None:
+                    return None
+                return await password_link(session, settings, user, SystemClock().now())
+        finally:
+            await database.dispose()
+
+    link = asyncio.run(make())
+    if link is None:
+        raise click.ClickException(f"no user with the email {email!r}")
+    click.echo(link)
 
 
 @main.command("run", context_settings={"allow_interspersed_args": False,

@@ -19,6 +19,7 @@ from cronbeat.api.auth import ApiKeyMiddleware
 from cronbeat.api.context import Context
 from cronbeat.clock import Clock, SystemClock
 from cronbeat.config import Settings
+from cronbeat.dashboard.routes import routes as dashboard_routes
 from cronbeat.db.engine import Database
 from cronbeat.delivery import Deliverer
 from cronbeat.metrics import Metrics
@@ -85,6 +86,7 @@ def create_app(
     app.include_router(badges.router)
     app.router.routes.extend(ping.routes)
     app.router.routes.extend(pages.routes)
+    app.router.routes.extend(dashboard_routes)
     app.router.routes.extend(badges.routes)
     app.router.routes.extend(metrics_route.routes)
     app.add_route("/healthz", _healthz, methods=["GET", "HEAD"], include_in_schema=False)

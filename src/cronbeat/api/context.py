@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from fastapi import Request
@@ -24,6 +24,8 @@ class Context:
     writer: PingWriter
     worker: Worker | None = None
     deliverer: Deliverer | None = None
+    # Instance secrets (see services.instance) once read: they never change while running.
+    secrets: dict[str, str] = field(default_factory=dict)
 
     def deadline_changed(self, deadline: datetime | None) -> None:
         if deadline is not None and self.worker is not None:

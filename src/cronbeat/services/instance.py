@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cronbeat.db.models import InstanceSecret
 
-LINK_SIGNING = "link_signing"
+LINK_SIGNING = "link_signing"  # acknowledge links
+SESSION_SIGNING = "session_signing"  # dashboard sessions and password links
 
 
 async def instance_secret(session: AsyncSession, name: str) -> str:

@@ -1,0 +1,48 @@
+"""How the dashboard writes times and durations: pure functions, tested with tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+_UNITS = (("d", 86400), ("h", 3600), ("min", 60), ("s", 1))
+
+
+def duration(seconds: float | None) -> str:
+    """`2 h 5 min`, `45 s`, `0.3 s`: the two largest units, for run times and periods."""
+    if seconds is None:
+        return ""
+    if seconds < 10 and seconds != int(seconds):
+        return f"{seconds:.1f} s"
+    rest = round(seconds)
+    parts: list[str] = []
+    for name, size in _UNITS:
+        if rest >= size or (name == "s" and not parts):
+            parts.append(f"{rest // size} {name}")
+            rest %= size
+        if len(parts) == 2:
+            break
+    return " ".join(parts)
+
+
+def ago(at: datetime | None, now: datetime) -> str:
+    """`3 min ago`, `in 5 min`, `just now`, or `never`."""
+    if at is None:
+        return "never"
+    delta = (now - at).total_seconds()
+    if abs(delta) < 5:
+        return "just now"
+    text = duration(abs(delta) if abs(delta) < 60 else abs(delta) // 60 * 60)
+    return f"{text} ago" if delta > 0 else f"in {text}"
+
+
+def local(at: datetime | None, timezone: str, *, seconds: bool = False) -> str:
+    """An instant in the reader's time zone: `2026-03-02 14:00 EET`."""
+    if at is None:
+        return ""
+    shown = at.astimezone(ZoneInfo(timezone))
+    return shown.strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else "") + " %Z")
+
+
+def iso(at: datetime | None) -> str:
+    return "" if at is None else at.isoformat()

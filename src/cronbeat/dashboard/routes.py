@@ -1,0 +1,25 @@
+"""Every dashboard route, and the static files the pages use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from cronbeat.dashboard import account_pages
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+async def home(_: Request) -> RedirectResponse:
+    return RedirectResponse("/heartbeats", status_code=302)
+
+
+routes: list[BaseRoute] = [
+    Route("/", home),
+    *account_pages.routes,
+    Mount("/static", StaticFiles(directory=STATIC), name="static"),
+]

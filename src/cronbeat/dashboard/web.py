@@ -73,7 +73,7 @@ def page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         context: Context = request.app.state.context
         found = await logged_in(request, context)
         if found is None:
-            if request.method not in SAFE_METHODS or _is_fetch(request):
+            if request.method not in SAFE_METHODS or is_fetch(request):
                 return render_page(request, "error.html", status=401, title="Logged out",
                                    message="Your session has ended: log in again.")
             return redirect("/login?" + urlencode({"next": _here(request)}))
@@ -161,5 +161,6 @@ def _here(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
-def _is_fetch(request: Request) -> bool:
+def is_fetch(request: Request) -> bool:
+    """A refresh of part of a page by app.js, which wants only that part."""
     return request.headers.get("x-requested-with") == "fetch"

@@ -67,6 +67,7 @@ function startPreview(input) {
     element.addEventListener("input", later);
     element.addEventListener("change", later);
   }
+  if (input.value) show();
 }
 
 // Forms that show or hide parts by the value of a radio: data-shows="kind".

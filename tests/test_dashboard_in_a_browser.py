@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import httpx
+
 from browser import browser_context, password_link, screenshot
 from local_server import running_server
 

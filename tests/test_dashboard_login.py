@@ -140,3 +140,38 @@ async def test_a_forged_session_cookie_is_not_a_session(
     answer = await app_client.get(path)
     assert answer.status_code == 303
     assert re.match(r"/login\?next=", answer.headers["location"])
+
+
+async def test_guessing_passwords_is_stopped_with_429_and_retry_after(
+    app_client: httpx.AsyncClient, db: Database, clock: FixedClock
+) -> None:
+    await give_password(db, EMAIL)
+    form = await app_client.get("/login")
+
+    async def attempt(password: str, email: str = EMAIL) -> httpx.Response:
+        return await app_client.post("/login", data={
+            "csrf_token": csrf_of(form.text), "email": email, "password": password})
+
+    for n in range(10):
+        assert (await attempt(f"guess {n}")).status_code == 401
+    blocked = await attempt(PASSWORD)  # even the right password waits: no oracle
+    assert blocked.status_code == 429
+    assert blocked.headers["Retry-After"] == "90"  # one attempt back every 90 s
+    assert "Too many failed logins: try again in 1 min 30 s" in blocked.text
+    # Another account is not blocked by this one's failures.
+    assert (await attempt("nope", "someone@example.test")).status_code == 401
+    clock.advance(90)
+    assert (await attempt(PASSWORD)).status_code == 303
+
+
+async def test_one_address_cannot_guess_across_many_accounts(
+    app_client: httpx.AsyncClient, db: Database
+) -> None:
+    form = await app_client.get("/login")
+    statuses = [
+        (await app_client.post("/login", data={
+            "csrf_token": csrf_of(form.text), "email": f"user{n}@example.test",
+            "password": "guess"})).status_code
+        for n in range(51)
+    ]
+    assert statuses[:50] == [401] * 50 and statuses[50] == 429

@@ -10,6 +10,7 @@ import functools
 import importlib
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -241,6 +242,20 @@ def apikey_create(name: str, read_only: bool) -> None:
     click.echo(key)
     console().print(f"{'read-only ' if read_only else ''}API key {name!r} created; "
                   "it is shown only once")
+
+
+@main.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Copy the live SQLite database to PATH, consistently, while cronbeat runs."""
+    from cronbeat.backup import BackupError, backup
+
+    settings = _settings()
+    try:
+        size = backup(settings.resolved_database_url(), path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    console().print(f"backed up to {path} ({size:,} bytes)")
 
 
 @main.command("password-link")

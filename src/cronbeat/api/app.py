@@ -17,6 +17,7 @@ from cronbeat.api import metrics as metrics_route
 from cronbeat.api import team as team_route
 from cronbeat.api.auth import ApiKeyMiddleware
 from cronbeat.api.context import Context
+from cronbeat.api.security import SecurityHeadersMiddleware
 from cronbeat.clock import Clock, SystemClock
 from cronbeat.config import Settings
 from cronbeat.dashboard.routes import routes as dashboard_routes
@@ -78,6 +79,7 @@ def create_app(
     app.state.metrics = metrics
     errors.install(app)
     app.add_middleware(ApiKeyMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(heartbeats.router)
     app.include_router(incidents.router)
     app.include_router(people.router)

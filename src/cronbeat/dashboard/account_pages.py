@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from cronbeat.api.context import Context
+from cronbeat.dashboard.formatting import duration
 from cronbeat.dashboard.templating import render_page
 from cronbeat.dashboard.web import (
     Visit,
@@ -48,11 +49,21 @@ async def login(request: Request) -> Response:
         return _pre_session_form(request, "login.html", status=403, title="Log in", next=target,
                                  error="The form expired: please try again.")
     email, password = str(form.get("email", "")).strip(), str(form.get("password", ""))
+    address = request.client.host if request.client else "unknown"
+    now = context.clock.now()
+    wait = context.login_limits.retry_after(email, address, now)
+    if wait:
+        response = _pre_session_form(
+            request, "login.html", status=429, title="Log in", next=target, email=email,
+            error=f"Too many failed logins: try again in {duration(wait)}.")
+        response.headers["Retry-After"] = str(wait)
+        return response
     user = None
     if email and password and len(password) <= MAX_LENGTH:
         async with context.db.read() as session:
             user = await check_login(session, email, password)
     if user is None:
+        context.login_limits.failed(email, address, now)
         return _pre_session_form(request, "login.html", status=401, title="Log in",
                                  next=target, email=email,
                                  error="That email and password do not match an account.")

@@ -169,3 +169,22 @@ async def test_an_unknown_api_path_answers_404_in_the_same_shape(app_client: htt
     assert answer.status_code == 404
     assert answer.json() == {"error": {"code": "not_found", "message": "Not Found",
                                        "fields": []}}
+
+
+async def test_a_body_that_is_not_utf8_is_a_422_on_the_body(
+    app_client: httpx.AsyncClient,
+) -> None:
+    answer = await app_client.post("/api/v1/heartbeats", content=b'{"name": "\xff\xfe"}',
+                                   headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422
+    assert answer.json()["error"]["fields"] == [
+        {"field": "body", "message": "the body is not valid JSON (it must be UTF-8 text)"}]
+
+
+async def test_a_wrong_method_names_every_method_the_path_answers_to(
+    app_client: httpx.AsyncClient,
+) -> None:
+    answer = await app_client.put("/api/v1/heartbeats", json={})
+    assert answer.status_code == 405
+    assert answer.headers["Allow"] == "GET, POST"
+    assert ErrorResponse.model_validate(answer.json()).error.code == "method_not_allowed"

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from cronbeat.errors import Conflict, Invalid, NotFound
 
@@ -60,6 +61,8 @@ _DESCRIPTIONS = {
     409: "The thing is not in a state that allows this",
     422: "A parameter or field is invalid; `fields` says which and why",
 }
+_UNPARSABLE_BODY = "There was an error parsing the body"
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 READ = (401, 422)
 WRITE = (401, 403, 422)
 
@@ -90,8 +93,17 @@ def install(app: FastAPI) -> None:
         return error_response(409, exc.message)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error_response(exc.status_code, str(exc.detail), headers=exc.headers)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = exc.headers
+        if exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY:
+            # FastAPI's answer to a body that is not UTF-8; JSON that does not parse is a
+            # 422 on `body`, so this is too.
+            message = "the body is not valid JSON (it must be UTF-8 text)"
+            return error_response(422, f"body: {message}",
+                                  [FieldError(field="body", message=message)])
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed(request))}
+        return error_response(exc.status_code, str(exc.detail), headers=headers)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
@@ -105,6 +117,15 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return error_response(500, "internal error; the server log has the details")
+
+
+def _allowed(request: Request) -> list[str]:
+    """Every method the path answers to. Starlette's own `Allow` names only the first route
+    that matched the path, and GET and POST of one path are often two routes."""
+    routes = request.app.router.routes
+    return [method for method in _METHODS if any(
+        route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+    )]
 
 
 def _location(error: Mapping[str, Any]) -> str:

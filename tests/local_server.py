@@ -33,26 +33,39 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(data: Path, **env: str) -> Iterator[Server]:
-    port = free_port()
+    process, base, log_path = start_server(data, **env)
+    try:
+        match = re.search(r"cb_[A-Za-z0-9_-]{43}", log_path.read_text())
+        assert match, "the first start prints an API key"
+        yield Server(base, match.group(0), log_path)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        # uvicorn shuts down gracefully, then re-raises the signal it caught.
+        assert process.wait(timeout=15) in (0, -signal.SIGTERM)
+        assert "Application shutdown complete" in log_path.read_text()
+
+
+def start_server(
+    data: Path, *, port: int | None = None, log_name: str = "serve.log", **env: str
+) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """Start `cronbeat serve` and wait until it answers; the caller stops it."""
+    port = port or free_port()
     environment = {**os.environ, "CRONBEAT_DATA_DIR": str(data / "data"),
                    "CRONBEAT_PORT": str(port)}
     environment.pop("CRONBEAT_DATABASE_URL", None)  # SQLite in `data`, unless `env` says
     environment.update(env)
-    log_path = data / "serve.log"
+    log_path = data / log_name
     with log_path.open("w+") as log:
         process = subprocess.Popen([sys.executable, "-m", "cronbeat", "serve"],
                                    env=environment, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_until_up(base, process, log_path)
-            match = re.search(r"cb_[A-Za-z0-9_-]{43}", log_path.read_text())
-            assert match, "the first start prints an API key"
-            yield Server(base, match.group(0), log_path)
-        finally:
-            process.send_signal(signal.SIGTERM)
-            # uvicorn shuts down gracefully, then re-raises the signal it caught.
-            assert process.wait(timeout=15) in (0, -signal.SIGTERM)
-            assert "Application shutdown complete" in log_path.read_text()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, process, log_path)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    return process, base, log_path
 
 
 def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> None:

@@ -4,6 +4,7 @@ session's CSRF token, and read what a page shows."""
 from __future__ import annotations
 
 import re
+
 import httpx
 from sqlalchemy import select
 

@@ -46,3 +46,12 @@ def local(at: datetime | None, timezone: str, *, seconds: bool = False) -> str:
 
 def iso(at: datetime | None) -> str:
     return "" if at is None else at.isoformat()
+
+
+def reason(why: str, exit_code: int | None) -> str:
+    """Why an incident opened, in words: `missed a ping`, `failed (exit code 3)`, `ran too long`."""
+    if why == "missed":
+        return "missed a ping"
+    if why == "timed_out":
+        return "ran too long"
+    return "failed" + ("" if exit_code is None else f" (exit code {exit_code})")

@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from cronbeat.dashboard import account_pages
+from cronbeat.dashboard import account_pages, incident_pages
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -21,5 +21,6 @@ async def home(_: Request) -> RedirectResponse:
 routes: list[BaseRoute] = [
     Route("/", home),
     *account_pages.routes,
+    *incident_pages.routes,
     Mount("/static", StaticFiles(directory=STATIC), name="static"),
 ]

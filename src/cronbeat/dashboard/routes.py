@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from cronbeat.dashboard import account_pages, incident_pages, team_pages
+from cronbeat.dashboard import account_pages, incident_pages, oncall_pages, team_pages
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -23,5 +23,6 @@ routes: list[BaseRoute] = [
     *account_pages.routes,
     *incident_pages.routes,
     *team_pages.routes,
+    *oncall_pages.routes,
     Mount("/static", StaticFiles(directory=STATIC), name="static"),
 ]

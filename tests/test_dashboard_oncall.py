@@ -276,3 +276,25 @@ async def test_names_are_shown_as_text(
 
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+
+
+async def test_overrides_that_ended_are_not_listed(
+    app_client: httpx.AsyncClient, db: Database, team_id: int, clock: FixedClock
+):
+    from datetime import timedelta
+
+    await admin_client(app_client, db)
+    ana = await add_member(db, team_id, "Ana", clock.now())
+    bo = await add_member(db, team_id, "Bo", clock.now())
+    schedule_id = await add_schedule(db, team_id, [ana], clock.now())
+    async with db.write() as session:
+        schedule = await oncall_config.get_schedule(session, team_id, schedule_id)
+        for hours in (-5, 5):
+            start = clock.now() + timedelta(hours=hours)
+            await oncall_config.create_override(session, schedule, bo, start,
+                                                start + timedelta(hours=1), clock.now())
+
+    shown = text_of((await app_client.get("/oncall")).text)
+
+    assert "Bo from 2026-03-02 17:00 UTC to 2026-03-02 18:00 UTC" in shown
+    assert "2026-03-02 07:00 UTC" not in shown

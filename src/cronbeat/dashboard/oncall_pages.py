@@ -35,14 +35,13 @@ async def _overview(visit: Visit, *, status: int = 200, **extra: Any) -> Respons
         members = await list_members(session, visit.team_id)
         shown = []
         for schedule in await service.list_schedules(session, visit.team_id):
-            overrides = await service.list_overrides(session, schedule)
             shown.append({
                 "schedule": schedule,
                 "now": await service.who_is_on_call(session, visit.team_id, schedule.id, now),
                 "next": await service.next_handoffs(session, visit.team_id, schedule.id, now, 1),
                 "weeks": await service.calendar(session, visit.team_id, schedule.id, now,
                                                 WEEKS_SHOWN),
-                "overrides": [o for o in overrides if o.ends_at > now],
+                "overrides": await service.current_overrides(session, schedule, now),
                 "today": now.astimezone(ZoneInfo(schedule.timezone)).date(),
             })
     names = {m.id: m.name for m in members}

@@ -190,6 +190,16 @@ async def list_overrides(session: AsyncSession, schedule: OnCallSchedule) -> Seq
     )).all()
 
 
+async def current_overrides(
+    session: AsyncSession, schedule: OnCallSchedule, now: datetime
+) -> Sequence[Override]:
+    """The overrides that still matter at `now`: running or ahead, in order of their start."""
+    return (await session.scalars(
+        select(Override).where(Override.schedule_id == schedule.id, Override.ends_at > now)
+        .order_by(Override.starts_at, Override.id)
+    )).all()
+
+
 async def get_override(
     session: AsyncSession, schedule: OnCallSchedule, override_id: int
 ) -> Override:

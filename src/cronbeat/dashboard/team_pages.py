@@ -35,7 +35,8 @@ async def _team_page(visit: Visit, *, status: int = 200, **extra: Any) -> Respon
     extra.setdefault("values", {})
     return visit.render("team.html", status=status, title="Team", members=members,
                         methods=methods, channels=channels, keys=keys,
-                        personal_kinds=PERSONAL_KINDS, **extra)
+                        personal_kinds=PERSONAL_KINDS,
+                        channel_kinds=[kind.value for kind in ChannelKind], **extra)
 
 
 # Members
@@ -134,6 +135,46 @@ def _personal_kind(text: str) -> ChannelKind:
 
 
 @page
+async def add_channel(visit: Visit) -> Response:
+    """A webhook channel's signing secret is shown on the next page only."""
+    if (refused := refuse_unless_admin(visit)) is not None:
+        return refused
+    try:
+        kind = _channel_kind(visit.field("kind"))
+        spec = people.ChannelSpec(name=visit.field("name"), kind=kind,
+                                  target=visit.field("target"))
+        async with visit.context.db.write() as session:
+            channel = await people.create_channel(session, visit.team_id, spec, visit.now)
+    except Invalid as exc:
+        return await _team_page(visit, status=422, errors={f"channel.{exc.field}": exc.message},
+                                values=dict(visit.form), open_form="channel")
+    if channel.secret is None:
+        return redirect("/team#channels", f"The channel {channel.name} is added.")
+    return visit.render("team_channel_secret.html", title="New channel", channel=channel)
+
+
+@page
+async def remove_channel(visit: Visit) -> Response:
+    if (refused := refuse_unless_admin(visit)) is not None:
+        return refused
+    channel_id = path_id(visit, "channel_id", "channel")
+    try:
+        async with visit.context.db.write() as session:
+            channel = await people.get_channel(session, visit.team_id, channel_id,
+                                               for_update=True)
+            await people.delete_channel(session, channel)
+    except Conflict as exc:
+        return redirect("/team#channels", f"Not removed: {exc.message}.")
+    return redirect("/team#channels", f"The channel {channel.name} is removed.")
+
+
+def _channel_kind(text: str) -> ChannelKind:
+    if text not in {kind.value for kind in ChannelKind}:
+        raise Invalid("kind", "choose email, webhook or apprise")
+    return ChannelKind(text)
+
+
+@page
 async def test_channel(visit: Visit) -> Response:
     """Anyone in the team may check that a channel works: it changes nothing."""
     channel_id = path_id(visit, "channel_id", "channel")
@@ -195,6 +236,8 @@ routes = [
           methods=["POST"]),
     Route("/team/members/{member_id:int}/contact-methods/{method_id:int}/delete",
           remove_contact_method, methods=["POST"]),
+    Route("/team/channels", add_channel, methods=["POST"]),
+    Route("/team/channels/{channel_id:int}/delete", remove_channel, methods=["POST"]),
     Route("/team/channels/{channel_id:int}/test", test_channel, methods=["POST"]),
     Route("/team/notifications/{notification_id:int}", show_notification),
     Route("/team/api-keys", create_api_key, methods=["POST"]),

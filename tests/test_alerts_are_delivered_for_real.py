@@ -84,6 +84,9 @@ async def test_an_alert_reaches_email_webhook_and_apprise_and_its_link_acknowled
     assert "disk full" in text
     link = re.search(r"Acknowledge: (http://cronbeat\.test/ack/\S+)", text)
     assert link, text
+    [opened] = await incidents_of(db, hb.id)
+    incident_page = f"http://cronbeat.test/incidents/{opened.id}"
+    assert f"Incident: {incident_page}" in text
 
     by_path = {request.path: request for request in receiver.requests}
     hook = by_path["/hook"]
@@ -93,6 +96,7 @@ async def test_an_alert_reaches_email_webhook_and_apprise_and_its_link_acknowled
     assert (payload["schema"], payload["event"]) == ("cronbeat.notification/v1", "incident.alert")
     assert (payload["heartbeat"]["name"], payload["incident"]["exit_code"]) == ("nightly backup", 3)
     assert hook.headers["idempotency-key"] == payload["id"]
+    assert payload["links"]["incident"] == incident_page
     apprise_body = json.loads(by_path["/apprise"].body)
     assert apprise_body["title"] == email["Subject"]
 

@@ -109,7 +109,7 @@ class Deliverer(Loop):
         secret = self._settings.secret_key or await instance_secret(session, LINK_SIGNING)
         base = self._settings.resolved_base_url()
         page = f"{base}/ack/{sign_ack(secret, incident.id, row.recipient, now)}"
-        links = messages.Links(acknowledge=page, incident=None)
+        links = messages.Links(acknowledge=page, incident=f"{base}/incidents/{incident.id}")
         facts = incident_facts(incident, heartbeat)
         if row.purpose is NotificationPurpose.RECOVERY:
             return messages.recovery(facts, links, key)

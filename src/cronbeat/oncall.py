@@ -211,3 +211,29 @@ def _aware(at: datetime) -> datetime:
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"instant {at.isoformat()} must be timezone-aware")
     return at
+
+
+@dataclass(frozen=True)
+class DayShift:
+    """On `day` (local), `user_id` is on call from `at` (None: since the day began)."""
+
+    at: datetime | None
+    user_id: int | None
+
+
+def day_shifts(
+    rotation: Rotation, overrides: Sequence[Override], day: date
+) -> list[DayShift]:
+    """Who is on call during one local day of the rotation's zone, in order: the person at
+    midnight, then each hand-off before the next midnight. A calendar cell."""
+    zone = _zone(rotation)
+    start = wall_to_utc(datetime.combine(day, time(0)), zone)
+    end = wall_to_utc(datetime.combine(day + timedelta(days=1), time(0)), zone)
+    shifts = [DayShift(None, _on_call(rotation, zone, overrides, start))]
+    # A shift lasts at least an hour, so a day holds at most 25 rotation hand-offs; each
+    # override adds at most two more.
+    for change in handoffs(rotation, overrides, start, 26 + 2 * len(overrides)):
+        if change.at >= end:
+            break
+        shifts.append(DayShift(change.at, change.user_id))
+    return shifts

@@ -46,3 +46,26 @@ def local(at: datetime | None, timezone: str, *, seconds: bool = False) -> str:
 
 def iso(at: datetime | None) -> str:
     return "" if at is None else at.isoformat()
+
+
+def reason(why: str, exit_code: int | None) -> str:
+    """Why an incident opened, in words: `missed a ping`, `failed (exit code 3)`, `ran too long`."""
+    if why == "missed":
+        return "missed a ping"
+    if why == "timed_out":
+        return "ran too long"
+    return "failed" + ("" if exit_code is None else f" (exit code {exit_code})")
+
+
+def clock_time(at: datetime | None, timezone: str) -> str:
+    """The wall-clock time of an instant in a zone, for a calendar cell: `09:00`."""
+    return "" if at is None else at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+
+
+def shift_length(seconds: int) -> str:
+    """A rotation's shift in the largest whole unit: `1 week`, `3 days`, `12 hours`."""
+    for name, size in (("week", 7 * 86400), ("day", 86400), ("hour", 3600)):
+        if seconds % size == 0:
+            count = seconds // size
+            return f"{count} {name}" + ("" if count == 1 else "s")
+    return duration(seconds)

@@ -9,7 +9,14 @@ from starlette.responses import RedirectResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from cronbeat.dashboard import account_pages, heartbeat_pages
+from cronbeat.dashboard import (
+    account_pages,
+    heartbeat_pages,
+    incident_pages,
+    oncall_pages,
+    policy_pages,
+    team_pages,
+)
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -22,5 +29,9 @@ routes: list[BaseRoute] = [
     Route("/", home),
     *account_pages.routes,
     *heartbeat_pages.routes,
+    *incident_pages.routes,
+    *team_pages.routes,
+    *oncall_pages.routes,
+    *policy_pages.routes,
     Mount("/static", StaticFiles(directory=STATIC), name="static"),
 ]

@@ -28,7 +28,9 @@ env = Environment(
     trim_blocks=True, lstrip_blocks=True,
 )
 env.filters.update(duration=formatting.duration, iso=formatting.iso)
-env.globals.update(nav=NAV, version=__version__, ago=formatting.ago, local=formatting.local)
+env.globals.update(nav=NAV, version=__version__, ago=formatting.ago, local=formatting.local,
+                   reason=formatting.reason, clock_time=formatting.clock_time,
+                   shift_length=formatting.shift_length)
 
 
 def render_page(request: Request, template: str, *, status: int = 200,

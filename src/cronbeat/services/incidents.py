@@ -3,7 +3,7 @@ next success or by hand. Every change is also an event on the incident's timelin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -117,12 +117,16 @@ class IncidentPage:
 
 async def list_incidents(
     session: AsyncSession, team_id: int, *, state: IncidentState | None = None,
-    heartbeat_id: int | None = None, before: int | None = None, limit: int = 50,
+    states: Collection[IncidentState] = (), heartbeat_id: int | None = None,
+    before: int | None = None, limit: int = 50,
 ) -> IncidentPage:
-    """Newest first, keyset-paginated on id so that a page costs the same at any depth."""
+    """Newest first, keyset-paginated on id so that a page costs the same at any depth.
+    `states` keeps those in any of them (the dashboard's default: open and acknowledged)."""
     query = select(Incident).where(Incident.team_id == team_id)
     if state is not None:
         query = query.where(Incident.state == state)
+    if states:
+        query = query.where(Incident.state.in_(list(states)))
     if heartbeat_id is not None:
         query = query.where(Incident.heartbeat_id == heartbeat_id)
     if before is not None:
@@ -137,6 +141,18 @@ async def timeline(session: AsyncSession, incident_id: int) -> Sequence[Incident
         select(IncidentEvent).where(IncidentEvent.incident_id == incident_id)
         .order_by(IncidentEvent.id)
     )).all()
+
+
+async def heartbeat_names(
+    session: AsyncSession, team_id: int, incidents: Sequence[Incident]
+) -> dict[int, str]:
+    """The names of these incidents' heartbeats, by heartbeat id, in one query."""
+    ids = {incident.heartbeat_id for incident in incidents}
+    if not ids:
+        return {}
+    rows = await session.execute(select(Heartbeat.id, Heartbeat.name).where(
+        Heartbeat.team_id == team_id, Heartbeat.id.in_(ids)))
+    return {row.id: row.name for row in rows}
 
 
 def _describe(reason: IncidentReason, exit_code: int | None) -> str:

@@ -190,6 +190,16 @@ async def list_overrides(session: AsyncSession, schedule: OnCallSchedule) -> Seq
     )).all()
 
 
+async def current_overrides(
+    session: AsyncSession, schedule: OnCallSchedule, now: datetime
+) -> Sequence[Override]:
+    """The overrides that still matter at `now`: running or ahead, in order of their start."""
+    return (await session.scalars(
+        select(Override).where(Override.schedule_id == schedule.id, Override.ends_at > now)
+        .order_by(Override.starts_at, Override.id)
+    )).all()
+
+
 async def get_override(
     session: AsyncSession, schedule: OnCallSchedule, override_id: int
 ) -> Override:
@@ -226,6 +236,39 @@ async def next_handoffs(
     changes = oncall.handoffs(rotation_of(schedule), overrides, after, count)
     members = await _members_by_id(session, team_id, {c.user_id for c in changes})
     return [Shift(c.at, None if c.user_id is None else members.get(c.user_id)) for c in changes]
+
+
+@dataclass(frozen=True)
+class CalendarShift:
+    at: datetime | None  # None: since the day began
+    member: User | None
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: date
+    shifts: list[CalendarShift]
+
+
+async def calendar(
+    session: AsyncSession, team_id: int, schedule_id: int, now: datetime, weeks: int
+) -> list[list[CalendarDay]]:
+    """Who is on call on each day of `weeks` weeks from the Monday of this week (in the
+    schedule's time zone), overrides included: a week per row, a day per cell."""
+    schedule = await get_schedule(session, team_id, schedule_id)
+    rotation = rotation_of(schedule)
+    overrides = [override_of(o) for o in await list_overrides(session, schedule)]
+    today = now.astimezone(ZoneInfo(schedule.timezone)).date()
+    monday = today - timedelta(days=today.weekday())
+    days = [(monday + timedelta(days=n), oncall.day_shifts(rotation, overrides,
+                                                           monday + timedelta(days=n)))
+            for n in range(7 * weeks)]
+    members = await _members_by_id(session, team_id,
+                                   {s.user_id for _, shifts in days for s in shifts})
+    cells = [CalendarDay(day, [CalendarShift(s.at, None if s.user_id is None
+                                             else members.get(s.user_id)) for s in shifts])
+             for day, shifts in days]
+    return [cells[i:i + 7] for i in range(0, len(cells), 7)]
 
 
 # Policies

@@ -13,6 +13,7 @@ from cronbeat.db.models import ApiKey, Team, User
 from cronbeat.db.oncall_models import Policy
 from cronbeat.errors import NotFound
 from cronbeat.escalation import default_policy
+from cronbeat.services.oncall_config import clean_name
 from cronbeat.tokens import hash_api_key, new_api_key, new_ping_key
 
 
@@ -59,6 +60,7 @@ async def create_api_key(
     session: AsyncSession, team_id: int, name: str, now: datetime, *, read_only: bool = False
 ) -> tuple[str, ApiKey]:
     """The key itself is returned once and never stored; only its hash is."""
+    name = clean_name(name)
     key = new_api_key()
     row = ApiKey(team_id=team_id, name=name, prefix=key[:10], key_hash=hash_api_key(key),
                  read_only=read_only, created_at=now)
@@ -84,6 +86,28 @@ async def list_api_keys(session: AsyncSession, team_id: int) -> Sequence[ApiKey]
     return (await session.scalars(
         select(ApiKey).where(ApiKey.team_id == team_id).order_by(ApiKey.id)
     )).all()
+
+
+async def get_api_key(
+    session: AsyncSession, team_id: int, key_id: int, *, for_update: bool = False
+) -> ApiKey:
+    query = select(ApiKey).where(ApiKey.id == key_id, ApiKey.team_id == team_id)
+    row = await session.scalar(query.with_for_update() if for_update else query)
+    if row is None:
+        raise NotFound(f"no API key with id {key_id}")
+    return row
+
+
+async def revoke_api_key(
+    session: AsyncSession, team_id: int, key_id: int, now: datetime
+) -> ApiKey:
+    """The key stops working at once, for every request after this commits. Revoking it again
+    changes nothing (a button clicked twice): it keeps the time it was first revoked."""
+    row = await get_api_key(session, team_id, key_id, for_update=True)
+    if row.revoked_at is None:
+        row.revoked_at = now
+        await session.flush()
+    return row
 
 
 async def get_team(session: AsyncSession, team_id: int, *, for_update: bool = False) -> Team:

@@ -99,10 +99,11 @@ async def add_contact_method(visit: Visit) -> Response:
         return refused
     member_id = path_id(visit, "member_id", "member")
     try:
-        kind = _personal_kind(visit.field("kind"))
         async with visit.context.db.write() as session:
+            # Found first: another team's member is a 404 whatever the form says.
             member = await people.get_member(session, visit.team_id, member_id,
                                              for_update=True)
+            kind = _personal_kind(visit.field("kind"))
             await people.add_contact_method(session, member, kind, visit.field("target"),
                                             visit.field("label"), visit.now)
     except Invalid as exc:

@@ -19,6 +19,30 @@ SYSTEM_CRONTABS = ("/etc/crontab", "/etc/cron.d/")
 CRONTAB_TAG = "crontab"
 
 
+def rule_options(command: Any) -> Any:
+    """The per-heartbeat alerting options `add` and `edit` share."""
+    options = [
+        click.option("--failure-threshold", type=click.IntRange(1, 100),
+                     help="Page on this many failures or misses in a row [default: 1]"),
+        click.option("--recovery-threshold", type=click.IntRange(1, 100),
+                     help="Resolve on this many successes in a row [default: 1]"),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def rule_fields(rules: dict[str, Any]) -> dict[str, Any]:
+    """The API fields of the options that were given."""
+    return {name: value for name, value in rules.items() if value is not None}
+
+
+def status_text(hb: dict[str, Any]) -> str:
+    """The status, with "failing 2 of 3" and the like when a threshold is being counted."""
+    streak = hb.get("streak_text")
+    return f"{hb['status']} ({streak})" if streak else str(hb["status"])
+
+
 @click.group()
 def heartbeats() -> None:
     """Heartbeats on a running server."""
@@ -34,7 +58,7 @@ def heartbeats_list(api: Api, status: str | None, tag: str | None) -> None:
     items = all_heartbeats(api, params)
     api.show(items, lambda: table(
         ("ID", "Name", "Status", "Schedule", "Last ping", "Next due", "Tags"),
-        ((hb["id"], hb["name"], hb["status"], hb["schedule_text"], _when(hb["last_ping_at"]),
+        ((hb["id"], hb["name"], status_text(hb), hb["schedule_text"], _when(hb["last_ping_at"]),
           _when(hb["next_due_at"]), ", ".join(hb["tags"])) for hb in items),
     ))
 
@@ -47,12 +71,14 @@ def heartbeats_list(api: Api, status: str | None, tag: str | None) -> None:
 @click.option("--grace", default="5m", show_default=True, help="Allowed lateness")
 @click.option("--max-runtime", help="Longest run after a /start ping")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable)")
+@rule_options
 @with_api
 def heartbeats_add(api: Api, name: str, period: str | None, schedule: str | None,
                    timezone: str, grace: str, max_runtime: str | None,
-                   tags: tuple[str, ...]) -> None:
+                   tags: tuple[str, ...], **rules: Any) -> None:
     """Create a heartbeat and print its ping URL."""
     body: dict[str, Any] = {"name": name, "grace": parse_duration(grace), "tags": list(tags)}
+    body.update(rule_fields(rules))
     if period:
         body["period"] = parse_duration(period)
     if schedule:
@@ -61,6 +87,19 @@ def heartbeats_add(api: Api, name: str, period: str | None, schedule: str | None
         body["max_runtime"] = parse_duration(max_runtime)
     made = api.call("POST", "/heartbeats", body=body)
     api.show(made, lambda: say(f"created heartbeat {made['id']}: {made['ping_url']}"))
+
+
+@heartbeats.command("edit")
+@click.argument("heartbeat_id", type=int)
+@rule_options
+@with_api
+def heartbeats_edit(api: Api, heartbeat_id: int, **rules: Any) -> None:
+    """Change a heartbeat's alerting rules; what is not given stays as it is."""
+    body = rule_fields(rules)
+    if not body:
+        raise click.UsageError("nothing to change: give at least one option")
+    hb = api.call("PATCH", f"/heartbeats/{heartbeat_id}", body=body)
+    api.show(hb, lambda: say(f"{hb['name']} (id {hb['id']}): {status_text(hb)}"))
 
 
 @heartbeats.command("show")
@@ -72,8 +111,10 @@ def heartbeats_show(api: Api, heartbeat_id: int) -> None:
     pings = api.call("GET", f"/heartbeats/{heartbeat_id}/pings", params={"limit": "10"})
 
     def render() -> None:
-        say(f"{hb['name']} (id {hb['id']}): {hb['status']}")
+        say(f"{hb['name']} (id {hb['id']}): {status_text(hb)}")
         say(f"schedule: {hb['schedule_text']}, grace {hb['grace']} s")
+        say(f"page after {hb['failure_threshold']} failure(s) in a row, resolve after "
+            f"{hb['recovery_threshold']} success(es) in a row")
         say(f"ping URL: {hb['ping_url']}")
         say(f"last ping: {_when(hb['last_ping_at'])}, next due: {_when(hb['next_due_at'])}")
         if hb["incident"]:

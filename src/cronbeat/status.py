@@ -2,6 +2,12 @@
 
 Pure: given the facts stored on a heartbeat and an instant, it answers; it reads no clock and
 touches no database. The ping writer and the worker both call it, so that the rules live once.
+
+Thresholds: a failure (a failure ping, a missed deadline or a run over its maximum) takes the
+heartbeat down only when it is the `failure_threshold`-th in a row; before that it is counted
+(`failures`) and the heartbeat waits for its next run. While down, a success resolves only
+when it is the `recovery_threshold`-th in a row (`successes`). Both thresholds default to 1,
+which is the plain "first failure pages, first success resolves".
 """
 
 from __future__ import annotations
@@ -27,6 +33,11 @@ class Facts:
     # The start of the run in progress, if one is.
     started_at: datetime | None = None
     started_rid: str | None = None
+    failure_threshold: int = 1
+    recovery_threshold: int = 1
+    # Consecutive failures counted while not down; consecutive successes counted while down.
+    failures: int = 0
+    successes: int = 0
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,8 @@ class Verdict:
     deadline: datetime | None
     # Set when this verdict takes the heartbeat down: why.
     reason: IncidentReason | None = None
+    # Set when a failure was counted towards the failure threshold without taking it down.
+    counted: IncidentReason | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,41 @@ def evaluate(facts: Facts, now: datetime) -> Verdict:
     return Verdict(Status.UP, due)
 
 
+def advance(facts: Facts, now: datetime) -> tuple[Facts, Verdict]:
+    """`evaluate`, with the failure threshold applied: a miss or timeout below the threshold is
+    counted and the heartbeat waits for its next run (a missed one from the due time it missed,
+    so that a period keeps its rhythm; a timed-out one from `now`). Several periods missed at
+    once (the worker was stopped) count one each, up to the threshold."""
+    verdict = evaluate(facts, now)
+    counted: IncidentReason | None = None
+    while verdict.reason is not None and facts.failures + 1 < facts.failure_threshold:
+        assert facts.anchor_at is not None
+        counted = verdict.reason
+        anchor = now
+        if verdict.reason is IncidentReason.MISSED:
+            anchor = facts.schedule.next_due(facts.anchor_at)
+        facts = replace(facts, status=Status.UP, anchor_at=anchor, started_at=None,
+                        started_rid=None, failures=facts.failures + 1, successes=0)
+        verdict = evaluate(facts, now)
+    if verdict.reason is not None:
+        facts = replace(facts, failures=0, successes=0)  # counted again after the recovery
+    elif counted is not None:
+        verdict = replace(verdict, counted=counted)
+    return facts, verdict
+
+
+def streak_text(facts: Facts) -> str | None:
+    """"failing 2 of 3" while failures are counted below the threshold, "recovering 1 of 2"
+    while down and successes are counted below theirs; None otherwise."""
+    if facts.status is Status.DOWN:
+        if facts.recovery_threshold > 1 and facts.successes > 0:
+            return f"recovering {facts.successes} of {facts.recovery_threshold}"
+        return None
+    if facts.failure_threshold > 1 and facts.failures > 0 and facts.status is not Status.PAUSED:
+        return f"failing {facts.failures} of {facts.failure_threshold}"
+    return None
+
+
 def apply_ping(facts: Facts, kind: PingKind, at: datetime, rid: str | None) -> PingOutcome:
     """The heartbeat's facts and verdict after a ping of `kind` arrives at `at`.
 
@@ -91,9 +139,26 @@ def apply_ping(facts: Facts, kind: PingKind, at: datetime, rid: str | None) -> P
         started_rid=None if closes_run else facts.started_rid,
     )
     if kind is PingKind.FAIL:
-        down = replace(ended, status=Status.DOWN)
-        return PingOutcome(down, Verdict(Status.DOWN, None, IncidentReason.FAILED), duration, False)
-    up = replace(ended, status=Status.RUNNING if ended.started_at else Status.UP)
-    verdict = evaluate(up, at)
+        return _failure(ended, at, duration)
+    if facts.status is Status.DOWN and facts.successes + 1 < facts.recovery_threshold:
+        # Not enough successes in a row yet: still down, the incident stays open.
+        recovering = replace(ended, successes=facts.successes + 1)
+        return PingOutcome(recovering, Verdict(Status.DOWN, None), duration, False)
+    up = replace(ended, status=Status.RUNNING if ended.started_at else Status.UP, failures=0,
+                 successes=0)
+    up, verdict = advance(up, at)
     # The end of an older run while the latest one is over its limit does not resolve anything.
     return PingOutcome(up, verdict, duration, verdict.status is not Status.DOWN)
+
+
+def _failure(ended: Facts, at: datetime, duration: float | None) -> PingOutcome:
+    failures = ended.failures + 1
+    if ended.status is Status.DOWN or failures >= ended.failure_threshold:
+        down = replace(ended, status=Status.DOWN, failures=0, successes=0)
+        return PingOutcome(down, Verdict(Status.DOWN, None, IncidentReason.FAILED), duration, False)
+    counted = replace(ended, status=Status.RUNNING if ended.started_at else Status.UP,
+                      failures=failures, successes=0)
+    counted, verdict = advance(counted, at)
+    if verdict.reason is None:
+        verdict = replace(verdict, counted=IncidentReason.FAILED)
+    return PingOutcome(counted, verdict, duration, False)

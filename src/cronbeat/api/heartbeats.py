@@ -35,6 +35,7 @@ async def create_heartbeat(body: HeartbeatCreate, who: Writer, ctx: Ctx) -> Hear
         name=body.name, period=body.period, schedule=body.schedule, timezone=body.timezone,
         grace=body.grace, max_runtime=body.max_runtime, tags=tuple(body.tags),
         description=body.description, policy_id=body.policy_id, slug=body.slug,
+        failure_threshold=body.failure_threshold, recovery_threshold=body.recovery_threshold,
     )
     async with ctx.db.write() as session:
         heartbeat = await service.create_heartbeat(session, who.team_id, spec, ctx.clock.now(),

@@ -18,8 +18,9 @@ from cronbeat.db.models import Flip, Heartbeat, Incident, IncidentEvent, Ping
 from cronbeat.db.outbox_models import Notification
 from cronbeat.enums import Status
 from cronbeat.schedules import Cron, Period
-from cronbeat.services.flips import schedule_of
+from cronbeat.services.flips import facts_of, schedule_of
 from cronbeat.services.pings import output_text
+from cronbeat.status import streak_text
 
 
 def ping_url(settings: Settings, token: str) -> str:
@@ -41,6 +42,10 @@ def render_heartbeat(
         schedule=heartbeat.schedule, timezone=heartbeat.timezone,
         schedule_text=_schedule_text(schedule), grace=heartbeat.grace,
         max_runtime=heartbeat.max_runtime, policy_id=heartbeat.policy_id,
+        failure_threshold=heartbeat.failure_threshold,
+        recovery_threshold=heartbeat.recovery_threshold,
+        failure_streak=heartbeat.failure_streak, success_streak=heartbeat.success_streak,
+        streak_text=streak_text(facts_of(heartbeat)),
         last_ping_at=heartbeat.last_ping_at,
         next_due_at=next_due, started_at=heartbeat.started_at,
         incident=None if incident is None else IncidentSummary(

@@ -24,6 +24,8 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Seconds = Annotated[int, Field(ge=0, le=10**9, strict=True)]
 MAX_ID = 2**63 - 1  # ids are 64-bit on both databases; larger numbers cannot name anything
 PolicyRef = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
+# Validated by the service (1 to 100), so that the API and the dashboard say the same.
+Threshold = Annotated[int, Field(strict=True)]
 HeartbeatId = Annotated[int, Path(ge=1, le=MAX_ID, description="Heartbeat id")]
 IncidentId = Annotated[int, Path(ge=1, le=MAX_ID, description="Incident id")]
 
@@ -54,6 +56,10 @@ class HeartbeatCreate(_Input):
                              "<slug>: lowercase letters, digits and '-', unique in the team")
     token: str | None = Field(None, max_length=64, description="Keep an existing ping URL "
                               "(e.g. a healthchecks.io UUID); default: a new random token")
+    failure_threshold: Threshold = Field(1, description="Open the incident on this many "
+                                         "failures or misses in a row (1 to 100)")
+    recovery_threshold: Threshold = Field(1, description="Resolve it on this many successes "
+                                          "in a row (1 to 100)")
 
 
 class HeartbeatUpdate(_Input):
@@ -70,6 +76,8 @@ class HeartbeatUpdate(_Input):
     description: str | None = Field(None, max_length=5000)
     policy_id: PolicyRef | None = Field(None, description="null: back to the team's default")
     slug: str | None = Field(None, max_length=100, description="null: no slug")
+    failure_threshold: Threshold | None = None
+    recovery_threshold: Threshold | None = None
 
 
 class IncidentSummary(BaseModel):
@@ -95,6 +103,13 @@ class HeartbeatOut(BaseModel):
     grace: int
     max_runtime: int | None
     policy_id: int | None = Field(description="Escalation policy; null: the team's default")
+    failure_threshold: int = Field(description="Failures or misses in a row that open an "
+                                   "incident")
+    recovery_threshold: int = Field(description="Successes in a row that resolve it")
+    failure_streak: int = Field(description="Failures in a row counted so far")
+    success_streak: int = Field(description="Successes in a row counted while down")
+    streak_text: str | None = Field(description='"failing 2 of 3" or "recovering 1 of 2" '
+                                    "while a threshold is being counted towards")
     last_ping_at: datetime | None
     next_due_at: datetime | None = Field(description="When the next ping is expected")
     started_at: datetime | None = Field(description="Start of the run in progress, if any")

@@ -102,6 +102,8 @@ class Heartbeat(Base):
     grace: Mapped[int] = mapped_column(Integer)
     max_runtime: Mapped[int | None] = mapped_column(Integer)
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("policies.id", ondelete="SET NULL"))
+    failure_threshold: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    recovery_threshold: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     status: Mapped[Status] = mapped_column(_enum(Status))
     last_ping_at: Mapped[datetime | None]
@@ -109,6 +111,9 @@ class Heartbeat(Base):
     anchor_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     started_rid: Mapped[str | None] = mapped_column(String(64))
+    # Failures in a row counted below the failure threshold; successes in a row while down.
+    failure_streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    success_streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     deadline: Mapped[datetime | None]
     # The incident not yet resolved, if any (no foreign key: the two tables point at each other).
     incident_id: Mapped[int | None] = mapped_column(Id)

@@ -32,6 +32,10 @@ def facts_of(heartbeat: Heartbeat) -> Facts:
         anchor_at=heartbeat.anchor_at,
         started_at=heartbeat.started_at,
         started_rid=heartbeat.started_rid,
+        failure_threshold=heartbeat.failure_threshold,
+        recovery_threshold=heartbeat.recovery_threshold,
+        failures=heartbeat.failure_streak,
+        successes=heartbeat.success_streak,
     )
 
 
@@ -52,11 +56,17 @@ async def settle(
     heartbeat.anchor_at = facts.anchor_at
     heartbeat.started_at = facts.started_at
     heartbeat.started_rid = facts.started_rid
+    heartbeat.failure_streak = facts.failures
+    heartbeat.success_streak = facts.successes
     heartbeat.status = verdict.status
     heartbeat.deadline = verdict.deadline
     heartbeat.updated_at = at
-    if old is not verdict.status:
+    # A failure counted below the threshold is recorded too, even when the status stays: it
+    # is why the heartbeat shows "failing 2 of 3".
+    if old is not verdict.status or verdict.counted is not None:
         reason = verdict.reason.value if verdict.reason else cause
+        if verdict.counted is not None:
+            reason = f"{verdict.counted.value} ({facts.failures} of {facts.failure_threshold})"
         session.add(Flip(heartbeat_id=heartbeat.id, at=at, old_status=old,
                          new_status=verdict.status, reason=reason))
     if verdict.reason is None:

@@ -24,10 +24,11 @@ from cronbeat.schedules import (
 from cronbeat.services.flips import facts_of, settle
 from cronbeat.services.incidents import resolve_incident
 from cronbeat.services.oncall_config import check_policy, clean_name
-from cronbeat.status import Verdict, evaluate
+from cronbeat.status import Verdict, advance
 from cronbeat.tokens import looks_like_slug, looks_like_token, new_ping_token
 
 MAX_TAGS = 20
+MAX_THRESHOLD = 100
 NULLABLE = frozenset({"max_runtime", "policy_id", "slug"})  # the fields a partial edit may clear
 
 
@@ -45,6 +46,9 @@ class HeartbeatSpec:
     description: str = ""
     policy_id: int | None = None  # None: the team's default policy
     slug: str | None = None  # names it in `/ping/<ping-key>/<slug>`, unique in its team
+    # Page on the N-th failure or miss in a row; resolve on the M-th success in a row.
+    failure_threshold: int = 1
+    recovery_threshold: int = 1
 
 
 def validate(spec: HeartbeatSpec, now: datetime) -> HeartbeatSpec:
@@ -70,6 +74,9 @@ def validate(spec: HeartbeatSpec, now: datetime) -> HeartbeatSpec:
             parse_duration("max_runtime", spec.max_runtime, minimum=1)
     except ScheduleError as exc:
         raise Invalid(exc.field, exc.message) from None
+    for field_name in ("failure_threshold", "recovery_threshold"):
+        if not 1 <= getattr(spec, field_name) <= MAX_THRESHOLD:
+            raise Invalid(field_name, f"must be from 1 to {MAX_THRESHOLD}")
     tags = tuple(dict.fromkeys(clean_name(tag, "tags") for tag in spec.tags if tag.strip()))
     if len(tags) > MAX_TAGS:
         raise Invalid("tags", f"at most {MAX_TAGS} tags")
@@ -82,6 +89,8 @@ def spec_of(heartbeat: Heartbeat) -> HeartbeatSpec:
         timezone=heartbeat.timezone, grace=heartbeat.grace, max_runtime=heartbeat.max_runtime,
         tags=tuple(heartbeat.tags), description=heartbeat.description,
         policy_id=heartbeat.policy_id, slug=heartbeat.slug,
+        failure_threshold=heartbeat.failure_threshold,
+        recovery_threshold=heartbeat.recovery_threshold,
     )
 
 
@@ -130,8 +139,8 @@ async def update_heartbeat(
     await check_policy(session, heartbeat.team_id, spec.policy_id)
     await _write_unique(session, heartbeat, _columns(spec))
     await _set_tags(session, heartbeat.id, spec.tags)
-    facts = facts_of(heartbeat)
-    await settle(session, heartbeat, facts, evaluate(facts, now), now, cause="edited")
+    facts, verdict = advance(facts_of(heartbeat), now)
+    await settle(session, heartbeat, facts, verdict, now, cause="edited")
 
 
 async def pause(session: AsyncSession, heartbeat: Heartbeat, now: datetime, actor: str) -> None:
@@ -139,7 +148,8 @@ async def pause(session: AsyncSession, heartbeat: Heartbeat, now: datetime, acto
     if heartbeat.status is Status.PAUSED:
         return
     await _resolve_open_incident(session, heartbeat, now, actor, "the heartbeat was paused")
-    facts = replace(facts_of(heartbeat), started_at=None, started_rid=None)
+    facts = replace(facts_of(heartbeat), started_at=None, started_rid=None, failures=0,
+                    successes=0)
     await settle(session, heartbeat, facts, Verdict(Status.PAUSED, None), now, cause="paused")
 
 
@@ -152,8 +162,8 @@ async def resume(session: AsyncSession, heartbeat: Heartbeat, now: datetime) -> 
         await settle(session, heartbeat, facts_of(heartbeat), Verdict(Status.PENDING, None), now,
                      cause="resumed")
         return
-    facts = replace(facts_of(heartbeat), status=Status.UP, anchor_at=now)
-    await settle(session, heartbeat, facts, evaluate(facts, now), now, cause="resumed")
+    facts, verdict = advance(replace(facts_of(heartbeat), status=Status.UP, anchor_at=now), now)
+    await settle(session, heartbeat, facts, verdict, now, cause="resumed")
 
 
 async def resolve_by_hand(
@@ -165,9 +175,9 @@ async def resolve_by_hand(
     assert heartbeat is not None
     await resolve_incident(session, incident, heartbeat, now, actor, "resolved by hand")
     if heartbeat.status is Status.DOWN:
-        facts = replace(facts_of(heartbeat), status=Status.UP, anchor_at=now)
-        await settle(session, heartbeat, facts, evaluate(facts, now), now,
-                     cause="resolved by hand")
+        facts, verdict = advance(replace(facts_of(heartbeat), status=Status.UP, anchor_at=now,
+                                         failures=0, successes=0), now)
+        await settle(session, heartbeat, facts, verdict, now, cause="resolved by hand")
     return heartbeat
 
 
@@ -282,5 +292,6 @@ def _columns(spec: HeartbeatSpec) -> dict[str, object]:
         "tags": list(spec.tags),
         "period": spec.period, "schedule": spec.schedule, "timezone": spec.timezone,
         "grace": spec.grace, "max_runtime": spec.max_runtime, "policy_id": spec.policy_id,
-        "slug": spec.slug,
+        "slug": spec.slug, "failure_threshold": spec.failure_threshold,
+        "recovery_threshold": spec.recovery_threshold,
     }

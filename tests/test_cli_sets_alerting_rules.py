@@ -1,0 +1,64 @@
+"""`cronbeat heartbeats add|edit` set a heartbeat's alerting rules on a real server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import click
+import httpx
+import pytest
+from click.testing import CliRunner, Result
+
+from cronbeat.cli_heartbeats import register
+from local_server import Server, running_server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with running_server(tmp_path_factory.mktemp("server")) as running:
+        yield running
+
+
+@pytest.fixture
+def cli(server: Server):  # type: ignore[no-untyped-def]
+    group = click.Group()
+    register(group)
+    runner = CliRunner()
+
+    def run(*args: str) -> Result:
+        return runner.invoke(group, list(args), env={
+            "CRONBEAT_URL": server.base, "CRONBEAT_API_KEY": server.key})
+
+    return run
+
+
+def test_thresholds_are_set_on_add_changed_on_edit_and_shown_while_counting(cli):
+    added = cli("heartbeats", "add", "flaky sync", "--period", "5m", "--failure-threshold", "3",
+                "--json")
+    assert added.exit_code == 0, added.output
+    made = json.loads(added.output)
+    assert (made["failure_threshold"], made["recovery_threshold"]) == (3, 1)
+
+    edited = cli("heartbeats", "edit", str(made["id"]), "--recovery-threshold", "2")
+    assert edited.exit_code == 0, edited.output
+    assert "flaky sync" in edited.output
+
+    assert httpx.get(made["ping_url"] + "/fail").status_code == 200
+    shown = cli("heartbeats", "show", str(made["id"]))
+    assert "up (failing 1 of 3)" in shown.output
+    assert "page after 3 failure(s) in a row, resolve after 2 success(es)" in shown.output
+    listed = json.loads(cli("heartbeats", "list", "--json").output)
+    assert [hb["streak_text"] for hb in listed] == ["failing 1 of 3"]
+
+
+def test_a_threshold_out_of_range_is_refused_before_any_request(cli):
+    refused = cli("heartbeats", "add", "bad", "--period", "5m", "--failure-threshold", "0")
+    assert refused.exit_code == 2
+    assert "--failure-threshold" in refused.output
+
+
+def test_edit_without_options_says_there_is_nothing_to_change(cli):
+    refused = cli("heartbeats", "edit", "1")
+    assert refused.exit_code == 2
+    assert "nothing to change" in refused.output

@@ -53,6 +53,7 @@ async def test_it_creates_a_period_heartbeat_with_a_token_a_ping_url_and_the_def
         "failure_streak": 0,
         "success_streak": 0,
         "streak_text": None,
+        "output_rules": [],
         "last_ping_at": None,
         "next_due_at": None,
         "started_at": None,

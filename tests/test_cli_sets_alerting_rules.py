@@ -62,3 +62,36 @@ def test_edit_without_options_says_there_is_nothing_to_change(cli):
     refused = cli("heartbeats", "edit", "1")
     assert refused.exit_code == 2
     assert "nothing to change" in refused.output
+
+
+def test_output_rules_are_set_in_the_order_given_and_the_matching_one_is_shown(cli):
+    added = cli("heartbeats", "add", "etl", "--period", "1h",
+                "--output-rule", "succeed:regex:^0 errors$", "--output-rule", "fail:keyword:ERROR",
+                "--json")
+    assert added.exit_code == 0, added.output
+    made = json.loads(added.output)
+    assert made["output_rules"] == [
+        {"match": "regex", "pattern": "^0 errors$", "action": "succeed"},
+        {"match": "keyword", "pattern": "ERROR", "action": "fail"},
+    ]
+    assert httpx.post(made["ping_url"], content=b"ERROR: no input").status_code == 200
+    shown = cli("heartbeats", "show", str(made["id"]))
+    assert "output rule #2: keyword 'ERROR' → fail" in shown.output
+    assert "#2" in shown.output.split("Rule")[1]
+
+    cleared = cli("heartbeats", "edit", str(made["id"]), "--no-output-rules", "--json")
+    assert json.loads(cleared.output)["output_rules"] == []
+
+
+def test_a_malformed_output_rule_is_refused_with_its_expected_form(cli):
+    refused = cli("heartbeats", "add", "etl", "--period", "1h", "--output-rule", "ERROR")
+    assert refused.exit_code == 2
+    assert "ACTION:MATCH:PATTERN" in refused.output
+
+
+def test_an_invalid_regular_expression_is_reported_by_the_server_in_one_line(cli):
+    refused = cli("heartbeats", "add", "etl", "--period", "1h", "--output-rule",
+                  "fail:regex:(unclosed")
+    assert refused.exit_code == 1
+    assert "output_rules.0.pattern: not a valid regular expression" in refused.output
+    assert "Traceback" not in refused.output

@@ -58,7 +58,9 @@ def run_sql(url: str, *statements: str) -> list[tuple[object, ...]]:
     return asyncio.run(run())
 
 
-def test_an_0004_database_upgrades_with_thresholds_of_one_and_empty_streaks(empty_url: str):
+def test_an_0004_database_upgrades_keeping_its_heartbeats_and_pings_as_they_were(
+    empty_url: str,
+):
     upgrade(empty_url, "0004")
     run_sql(
         empty_url,
@@ -68,13 +70,17 @@ def test_an_0004_database_upgrades_with_thresholds_of_one_and_empty_streaks(empt
         "period, timezone, grace, status, created_at, updated_at) VALUES (1, 1, 'old', "
         "'old', '', '[]', 'tok0123456789abcdef', 60, 'UTC', 30, 'up', "
         "'2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+        "INSERT INTO pings (id, heartbeat_id, received_at, kind, body, body_size, truncated, "
+        "method) VALUES (1, 1, '2026-01-01 00:00:00', 'success', '', 0, false, 'GET')",
     )
 
     upgrade(empty_url)
 
     [row] = run_sql(
         empty_url,
-        "SELECT name, failure_threshold, recovery_threshold, failure_streak, success_streak "
-        "FROM heartbeats",
+        "SELECT name, failure_threshold, recovery_threshold, failure_streak, success_streak, "
+        "output_rules FROM heartbeats",
     )
-    assert row == ("old", 1, 1, 0, 0)
+    assert row[:5] == ("old", 1, 1, 0, 0)
+    assert row[5] in ([], "[]")  # JSON: a list on PostgreSQL, its text on SQLite
+    assert run_sql(empty_url, "SELECT kind, rule FROM pings") == [("success", None)]

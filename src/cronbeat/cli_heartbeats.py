@@ -26,6 +26,13 @@ def rule_options(command: Any) -> Any:
                      help="Page on this many failures or misses in a row [default: 1]"),
         click.option("--recovery-threshold", type=click.IntRange(1, 100),
                      help="Resolve on this many successes in a row [default: 1]"),
+        click.option("--output-rule", "output_rules", multiple=True,
+                     metavar="ACTION:MATCH:PATTERN",
+                     help="e.g. fail:keyword:ERROR or succeed:regex:'^0 errors$'; repeatable, "
+                     "tried in the order given, the first match decides; on edit the list "
+                     "replaces the old one"),
+        click.option("--no-output-rules", is_flag=True, default=None,
+                     help="Remove every output rule"),
     ]
     for option in reversed(options):
         command = option(command)
@@ -34,7 +41,22 @@ def rule_options(command: Any) -> Any:
 
 def rule_fields(rules: dict[str, Any]) -> dict[str, Any]:
     """The API fields of the options that were given."""
-    return {name: value for name, value in rules.items() if value is not None}
+    fields = {name: value for name, value in rules.items()
+              if value is not None and name not in ("output_rules", "no_output_rules")}
+    if rules.get("no_output_rules"):
+        fields["output_rules"] = []
+    elif rules.get("output_rules"):
+        fields["output_rules"] = [_output_rule(text) for text in rules["output_rules"]]
+    return fields
+
+
+def _output_rule(text: str) -> dict[str, str]:
+    action, _, rest = text.partition(":")
+    match, _, pattern = rest.partition(":")
+    if action not in ("fail", "succeed") or match not in ("keyword", "regex") or not pattern:
+        raise click.BadParameter(f"{text!r}: use ACTION:MATCH:PATTERN, ACTION fail or succeed, "
+                                 "MATCH keyword or regex", param_hint="--output-rule")
+    return {"action": action, "match": match, "pattern": pattern}
 
 
 def status_text(hb: dict[str, Any]) -> str:
@@ -115,14 +137,17 @@ def heartbeats_show(api: Api, heartbeat_id: int) -> None:
         say(f"schedule: {hb['schedule_text']}, grace {hb['grace']} s")
         say(f"page after {hb['failure_threshold']} failure(s) in a row, resolve after "
             f"{hb['recovery_threshold']} success(es) in a row")
+        for number, rule in enumerate(hb["output_rules"], 1):
+            say(f"output rule #{number}: {rule['match']} {rule['pattern']!r} → {rule['action']}")
         say(f"ping URL: {hb['ping_url']}")
         say(f"last ping: {_when(hb['last_ping_at'])}, next due: {_when(hb['next_due_at'])}")
         if hb["incident"]:
             say(f"incident {hb['incident']['id']}: {hb['incident']['reason']}, "
                 f"{hb['incident']['state']}")
-        table(("Received", "Kind", "Exit code", "Duration", "Output"),
+        table(("Received", "Kind", "Exit code", "Duration", "Rule", "Output"),
               ((_when(p["received_at"]), p["kind"], p["exit_code"], p["duration"],
-                " ".join(p["body"].split())[:60]) for p in pings))
+                (p["rule"] or "").split(" ")[0], " ".join(p["body"].split())[:60])
+               for p in pings))
 
     api.show({"heartbeat": hb, "pings": pings}, render)
 

@@ -53,3 +53,17 @@ class NotificationStatus(StrEnum):
     SENDING = "sending"  # claimed by a worker; back to claimable when the lease runs out
     SENT = "sent"
     FAILED = "failed"  # permanently: the incident timeline says so
+
+
+class RuleMatch(StrEnum):
+    """How an output rule's pattern is looked for in a ping's output."""
+
+    KEYWORD = "keyword"  # the exact text, case-sensitive, anywhere in the output
+    REGEX = "regex"  # a regular expression, searched in the end of the output
+
+
+class RuleAction(StrEnum):
+    """What a matching output rule makes of the ping."""
+
+    FAIL = "fail"
+    SUCCEED = "succeed"

@@ -17,10 +17,12 @@ from cronbeat.api.schemas import (
     HeartbeatList,
     HeartbeatOut,
     HeartbeatUpdate,
+    OutputRuleIn,
     PingOut,
     cursor,
 )
 from cronbeat.enums import Status
+from cronbeat.output_rules import OutputRule
 from cronbeat.services import heartbeats as service
 from cronbeat.services.heartbeats import HeartbeatSpec
 from cronbeat.services.teams import Principal
@@ -36,6 +38,7 @@ async def create_heartbeat(body: HeartbeatCreate, who: Writer, ctx: Ctx) -> Hear
         grace=body.grace, max_runtime=body.max_runtime, tags=tuple(body.tags),
         description=body.description, policy_id=body.policy_id, slug=body.slug,
         failure_threshold=body.failure_threshold, recovery_threshold=body.recovery_threshold,
+        output_rules=rules_in(body.output_rules),
     )
     async with ctx.db.write() as session:
         heartbeat = await service.create_heartbeat(session, who.team_id, spec, ctx.clock.now(),
@@ -72,6 +75,8 @@ async def update_heartbeat(
     heartbeat_id: HeartbeatId, body: HeartbeatUpdate, who: Writer, ctx: Ctx
 ) -> HeartbeatOut:
     changes = body.model_dump(exclude_unset=True)
+    if body.output_rules is not None:
+        changes["output_rules"] = rules_in(body.output_rules)
     async with ctx.db.write() as session:
         heartbeat = await service.get_heartbeat(session, who.team_id, heartbeat_id,
                                                 for_update=True)
@@ -132,6 +137,10 @@ async def list_flips(
         await service.get_heartbeat(session, who.team_id, heartbeat_id)
         flips = await service.recent_flips(session, heartbeat_id, limit=limit)
     return [render_flip(flip) for flip in flips]
+
+
+def rules_in(rules: list[OutputRuleIn]) -> tuple[OutputRule, ...]:
+    return tuple(OutputRule(rule.match, rule.pattern, rule.action) for rule in rules)
 
 
 def actor(who: Principal) -> str:

@@ -11,6 +11,7 @@ from cronbeat.api.schemas import (
     IncidentOut,
     IncidentSummary,
     NotificationSummary,
+    OutputRuleOut,
     PingOut,
 )
 from cronbeat.config import Settings
@@ -46,6 +47,7 @@ def render_heartbeat(
         recovery_threshold=heartbeat.recovery_threshold,
         failure_streak=heartbeat.failure_streak, success_streak=heartbeat.success_streak,
         streak_text=streak_text(facts_of(heartbeat)),
+        output_rules=[OutputRuleOut.model_validate(rule) for rule in heartbeat.output_rules],
         last_ping_at=heartbeat.last_ping_at,
         next_due_at=next_due, started_at=heartbeat.started_at,
         incident=None if incident is None else IncidentSummary(
@@ -61,7 +63,7 @@ def render_ping(ping: Ping) -> PingOut:
         id=ping.id, kind=ping.kind, received_at=ping.received_at, exit_code=ping.exit_code,
         rid=ping.rid, duration=ping.duration, method=ping.method, source_ip=ping.source_ip,
         user_agent=ping.user_agent, body=output_text(ping.body), body_size=ping.body_size,
-        truncated=ping.truncated,
+        truncated=ping.truncated, rule=ping.rule,
     )
 
 

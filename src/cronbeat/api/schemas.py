@@ -15,6 +15,8 @@ from cronbeat.enums import (
     NotificationPurpose,
     NotificationStatus,
     PingKind,
+    RuleAction,
+    RuleMatch,
     Status,
 )
 
@@ -39,6 +41,20 @@ class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class OutputRuleIn(_Input):
+    match: RuleMatch = Field(description="keyword: the exact text (case-sensitive) anywhere in "
+                             "the output; regex: a regular expression searched in its last "
+                             "10,000 characters")
+    pattern: str = Field(description="The keyword or regular expression (1 to 200 characters)")
+    action: RuleAction = Field(description="What a ping whose output matches counts as")
+
+
+class OutputRuleOut(BaseModel):
+    match: RuleMatch
+    pattern: str
+    action: RuleAction
+
+
 class HeartbeatCreate(_Input):
     name: Name
     period: Seconds | None = Field(None, description="Expected seconds between pings")
@@ -60,6 +76,9 @@ class HeartbeatCreate(_Input):
                                          "failures or misses in a row (1 to 100)")
     recovery_threshold: Threshold = Field(1, description="Resolve it on this many successes "
                                           "in a row (1 to 100)")
+    output_rules: list[OutputRuleIn] = Field(
+        default_factory=list, description="Tried in order on the output of each success or "
+        "failure ping; the first that matches decides what the ping counts as (at most 10)")
 
 
 class HeartbeatUpdate(_Input):
@@ -78,6 +97,8 @@ class HeartbeatUpdate(_Input):
     slug: str | None = Field(None, max_length=100, description="null: no slug")
     failure_threshold: Threshold | None = None
     recovery_threshold: Threshold | None = None
+    output_rules: list[OutputRuleIn] | None = Field(None, description="Replaces the list; [] "
+                                                    "removes every rule")
 
 
 class IncidentSummary(BaseModel):
@@ -110,6 +131,7 @@ class HeartbeatOut(BaseModel):
     success_streak: int = Field(description="Successes in a row counted while down")
     streak_text: str | None = Field(description='"failing 2 of 3" or "recovering 1 of 2" '
                                     "while a threshold is being counted towards")
+    output_rules: list[OutputRuleOut] = Field(description="In the order they are tried")
     last_ping_at: datetime | None
     next_due_at: datetime | None = Field(description="When the next ping is expected")
     started_at: datetime | None = Field(description="Start of the run in progress, if any")
@@ -136,6 +158,9 @@ class PingOut(BaseModel):
     body: str = Field(description="Output sent with the ping (invalid UTF-8 replaced)")
     body_size: int = Field(description="Size of the body as sent, in bytes")
     truncated: bool
+    rule: str | None = Field(description="The output rule that decided what the ping counts "
+                             "as (`kind`), e.g. '#1 keyword \'ERROR\' → fail'; null: none "
+                             "matched")
 
 
 class FlipOut(BaseModel):

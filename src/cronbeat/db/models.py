@@ -104,6 +104,9 @@ class Heartbeat(Base):
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("policies.id", ondelete="SET NULL"))
     failure_threshold: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     recovery_threshold: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # [{"match": "keyword"|"regex", "pattern": ..., "action": "fail"|"succeed"}], in order.
+    output_rules: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list,
+                                                               server_default="[]")
 
     status: Mapped[Status] = mapped_column(_enum(Status))
     last_ping_at: Mapped[datetime | None]
@@ -151,6 +154,8 @@ class Ping(Base):
     method: Mapped[str] = mapped_column(String(8))
     source_ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
+    # The output rule that decided what the ping counts as (`kind` is the decision), if any.
+    rule: Mapped[str | None] = mapped_column(String(300))
 
 
 class Flip(Base):

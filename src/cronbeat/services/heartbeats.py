@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cronbeat.db.models import Flip, Heartbeat, HeartbeatTag, Incident, Ping
 from cronbeat.enums import Status
 from cronbeat.errors import Conflict, Invalid, NotFound
+from cronbeat.output_rules import OutputRule, RuleError, check_rules, rules_of
 from cronbeat.schedules import (
     ScheduleError,
     parse_cron,
@@ -49,6 +50,8 @@ class HeartbeatSpec:
     # Page on the N-th failure or miss in a row; resolve on the M-th success in a row.
     failure_threshold: int = 1
     recovery_threshold: int = 1
+    # Tried in order on each success or failure ping's output; the first match decides.
+    output_rules: tuple[OutputRule, ...] = ()
 
 
 def validate(spec: HeartbeatSpec, now: datetime) -> HeartbeatSpec:
@@ -80,7 +83,12 @@ def validate(spec: HeartbeatSpec, now: datetime) -> HeartbeatSpec:
     tags = tuple(dict.fromkeys(clean_name(tag, "tags") for tag in spec.tags if tag.strip()))
     if len(tags) > MAX_TAGS:
         raise Invalid("tags", f"at most {MAX_TAGS} tags")
-    return replace(spec, name=name, schedule=schedule, timezone=timezone, tags=tags)
+    try:
+        rules = check_rules(spec.output_rules)
+    except RuleError as exc:
+        raise Invalid(exc.field, exc.message) from None
+    return replace(spec, name=name, schedule=schedule, timezone=timezone, tags=tags,
+                   output_rules=rules)
 
 
 def spec_of(heartbeat: Heartbeat) -> HeartbeatSpec:
@@ -91,6 +99,7 @@ def spec_of(heartbeat: Heartbeat) -> HeartbeatSpec:
         policy_id=heartbeat.policy_id, slug=heartbeat.slug,
         failure_threshold=heartbeat.failure_threshold,
         recovery_threshold=heartbeat.recovery_threshold,
+        output_rules=rules_of(heartbeat.output_rules),
     )
 
 
@@ -111,6 +120,8 @@ def with_changes(spec: HeartbeatSpec, changes: Mapping[str, Any]) -> HeartbeatSp
         values[name] = changes[name]
     if "tags" in values:
         values["tags"] = tuple(values["tags"])
+    if "output_rules" in values:
+        values["output_rules"] = tuple(values["output_rules"])
     return replace(spec, **values)
 
 
@@ -294,4 +305,5 @@ def _columns(spec: HeartbeatSpec) -> dict[str, object]:
         "grace": spec.grace, "max_runtime": spec.max_runtime, "policy_id": spec.policy_id,
         "slug": spec.slug, "failure_threshold": spec.failure_threshold,
         "recovery_threshold": spec.recovery_threshold,
+        "output_rules": [rule.to_json() for rule in spec.output_rules],
     }

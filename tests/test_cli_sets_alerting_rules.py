@@ -95,3 +95,22 @@ def test_an_invalid_regular_expression_is_reported_by_the_server_in_one_line(cli
     assert refused.exit_code == 1
     assert "output_rules.0.pattern: not a valid regular expression" in refused.output
     assert "Traceback" not in refused.output
+
+
+def test_run_time_bounds_are_set_shown_and_switched_off(cli):
+    added = cli("heartbeats", "add", "nightly", "--schedule", "30 2 * * *", "--min-runtime",
+                "5m", "--max-runtime", "2h", "--early-tolerance", "1h", "--early-fails", "--json")
+    assert added.exit_code == 0, added.output
+    made = json.loads(added.output)
+    assert (made["min_runtime"], made["early_tolerance"], made["early_fails"]) == (
+        300, 3600, True)
+    shown = cli("heartbeats", "show", str(made["id"]))
+    assert "run time: at least 300 s, at most 7200 s" in shown.output
+    assert "too early: more than 3600 s before its time (fails)" in shown.output
+
+    edited = cli("heartbeats", "edit", str(made["id"]), "--min-runtime", "off",
+                 "--early-tolerance", "off", "--early-flags", "--json")
+    assert edited.exit_code == 0, edited.output
+    changed = json.loads(edited.output)
+    assert (changed["min_runtime"], changed["early_tolerance"], changed["early_fails"]) == (
+        None, None, False)

@@ -70,6 +70,9 @@ def test_an_0004_database_upgrades_keeping_its_heartbeats_and_pings_as_they_were
         "period, timezone, grace, status, created_at, updated_at) VALUES (1, 1, 'old', "
         "'old', '', '[]', 'tok0123456789abcdef', 60, 'UTC', 30, 'up', "
         "'2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+        "INSERT INTO incidents (id, team_id, heartbeat_id, state, reason, output, opened_at, "
+        "escalation_step, escalation_cycle) VALUES (1, 1, 1, 'resolved', 'missed', '', "
+        "'2026-01-01 00:00:00', 0, 0)",
         "INSERT INTO pings (id, heartbeat_id, received_at, kind, body, body_size, truncated, "
         "method) VALUES (1, 1, '2026-01-01 00:00:00', 'success', '', 0, false, 'GET')",
     )
@@ -84,3 +87,8 @@ def test_an_0004_database_upgrades_keeping_its_heartbeats_and_pings_as_they_were
     assert row[:5] == ("old", 1, 1, 0, 0)
     assert row[5] in ([], "[]")  # JSON: a list on PostgreSQL, its text on SQLite
     assert run_sql(empty_url, "SELECT kind, rule FROM pings") == [("success", None)]
+    assert run_sql(
+        empty_url,
+        "SELECT min_runtime, early_tolerance, early_fails, started_early FROM heartbeats",
+    ) == [(None, None, False, False)]
+    assert run_sql(empty_url, "SELECT reason, detail FROM incidents") == [("missed", "")]

@@ -33,6 +33,12 @@ def rule_options(command: Any) -> Any:
                      "replaces the old one"),
         click.option("--no-output-rules", is_flag=True, default=None,
                      help="Remove every output rule"),
+        click.option("--min-runtime", help="A run (/start to success) shorter than this "
+                     "fails, e.g. 5m; 'off' for none"),
+        click.option("--early-tolerance", help="A run begun more than this before its "
+                     "scheduled time is flagged too early, e.g. 1h; 'off' for never"),
+        click.option("--early-fails/--early-flags", default=None,
+                     help="A run begun too early fails, or is only flagged [default: flagged]"),
     ]
     for option in reversed(options):
         command = option(command)
@@ -43,6 +49,9 @@ def rule_fields(rules: dict[str, Any]) -> dict[str, Any]:
     """The API fields of the options that were given."""
     fields = {name: value for name, value in rules.items()
               if value is not None and name not in ("output_rules", "no_output_rules")}
+    for name in ("min_runtime", "early_tolerance"):
+        if name in fields:
+            fields[name] = None if fields[name] == "off" else parse_duration(fields[name])
     if rules.get("no_output_rules"):
         fields["output_rules"] = []
     elif rules.get("output_rules"):
@@ -137,6 +146,13 @@ def heartbeats_show(api: Api, heartbeat_id: int) -> None:
         say(f"schedule: {hb['schedule_text']}, grace {hb['grace']} s")
         say(f"page after {hb['failure_threshold']} failure(s) in a row, resolve after "
             f"{hb['recovery_threshold']} success(es) in a row")
+        bounds = [f"at least {hb['min_runtime']} s" if hb["min_runtime"] else "",
+                  f"at most {hb['max_runtime']} s" if hb["max_runtime"] else ""]
+        if any(bounds):
+            say("run time: " + ", ".join(b for b in bounds if b))
+        if hb["early_tolerance"] is not None:
+            say(f"too early: more than {hb['early_tolerance']} s before its time "
+                f"({'fails' if hb['early_fails'] else 'flagged'})")
         for number, rule in enumerate(hb["output_rules"], 1):
             say(f"output rule #{number}: {rule['match']} {rule['pattern']!r} → {rule['action']}")
         say(f"ping URL: {hb['ping_url']}")

@@ -29,6 +29,8 @@ class IncidentReason(StrEnum):
     MISSED = "missed"
     FAILED = "failed"
     TIMED_OUT = "timed_out"
+    TOO_SHORT = "too_short"  # a run shorter than its minimum run time
+    TOO_EARLY = "too_early"  # a run that began long before its scheduled time
 
 
 class EventKind(StrEnum):

@@ -38,7 +38,8 @@ async def create_heartbeat(body: HeartbeatCreate, who: Writer, ctx: Ctx) -> Hear
         grace=body.grace, max_runtime=body.max_runtime, tags=tuple(body.tags),
         description=body.description, policy_id=body.policy_id, slug=body.slug,
         failure_threshold=body.failure_threshold, recovery_threshold=body.recovery_threshold,
-        output_rules=rules_in(body.output_rules),
+        output_rules=rules_in(body.output_rules), min_runtime=body.min_runtime,
+        early_tolerance=body.early_tolerance, early_fails=body.early_fails,
     )
     async with ctx.db.write() as session:
         heartbeat = await service.create_heartbeat(session, who.team_id, spec, ctx.clock.now(),

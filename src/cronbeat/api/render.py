@@ -48,6 +48,8 @@ def render_heartbeat(
         failure_streak=heartbeat.failure_streak, success_streak=heartbeat.success_streak,
         streak_text=streak_text(facts_of(heartbeat)),
         output_rules=[OutputRuleOut.model_validate(rule) for rule in heartbeat.output_rules],
+        min_runtime=heartbeat.min_runtime, early_tolerance=heartbeat.early_tolerance,
+        early_fails=heartbeat.early_fails,
         last_ping_at=heartbeat.last_ping_at,
         next_due_at=next_due, started_at=heartbeat.started_at,
         incident=None if incident is None else IncidentSummary(
@@ -79,6 +81,7 @@ def render_incident(
     return IncidentOut(
         id=incident.id, heartbeat_id=incident.heartbeat_id, state=incident.state,
         reason=incident.reason, exit_code=incident.exit_code, output=incident.output,
+        detail=incident.detail,
         opened_at=incident.opened_at, acknowledged_at=incident.acknowledged_at,
         acknowledged_by=incident.acknowledged_by, resolved_at=incident.resolved_at,
         resolved_by=incident.resolved_by,

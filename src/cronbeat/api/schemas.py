@@ -79,6 +79,13 @@ class HeartbeatCreate(_Input):
     output_rules: list[OutputRuleIn] = Field(
         default_factory=list, description="Tried in order on the output of each success or "
         "failure ping; the first that matches decides what the ping counts as (at most 10)")
+    min_runtime: Seconds | None = Field(None, description="A run (/start to success) shorter "
+                                        "than this many seconds is a failure")
+    early_tolerance: Seconds | None = Field(None, description="A run that begins more than "
+                                            "this many seconds before its scheduled time is "
+                                            "flagged as too early; null: never")
+    early_fails: bool = Field(False, strict=True, description="A run flagged too early is a "
+                              "failure, not only flagged (needs early_tolerance)")
 
 
 class HeartbeatUpdate(_Input):
@@ -99,6 +106,9 @@ class HeartbeatUpdate(_Input):
     recovery_threshold: Threshold | None = None
     output_rules: list[OutputRuleIn] | None = Field(None, description="Replaces the list; [] "
                                                     "removes every rule")
+    min_runtime: Seconds | None = Field(None, description="null: no minimum")
+    early_tolerance: Seconds | None = Field(None, description="null: never too early")
+    early_fails: bool | None = Field(None, strict=True)
 
 
 class IncidentSummary(BaseModel):
@@ -132,6 +142,9 @@ class HeartbeatOut(BaseModel):
     streak_text: str | None = Field(description='"failing 2 of 3" or "recovering 1 of 2" '
                                     "while a threshold is being counted towards")
     output_rules: list[OutputRuleOut] = Field(description="In the order they are tried")
+    min_runtime: int | None
+    early_tolerance: int | None
+    early_fails: bool
     last_ping_at: datetime | None
     next_due_at: datetime | None = Field(description="When the next ping is expected")
     started_at: datetime | None = Field(description="Start of the run in progress, if any")
@@ -158,9 +171,9 @@ class PingOut(BaseModel):
     body: str = Field(description="Output sent with the ping (invalid UTF-8 replaced)")
     body_size: int = Field(description="Size of the body as sent, in bytes")
     truncated: bool
-    rule: str | None = Field(description="The output rule that decided what the ping counts "
-                             "as (`kind`), e.g. '#1 keyword \'ERROR\' → fail'; null: none "
-                             "matched")
+    rule: str | None = Field(description="The rules that decided what the ping counts as "
+                             "(`kind`) or flagged it, e.g. '#1 keyword \'ERROR\' → fail' or "
+                             "'finished in 2 s, expected at least 5 min'; null: none")
 
 
 class FlipOut(BaseModel):
@@ -198,6 +211,8 @@ class IncidentOut(BaseModel):
     reason: IncidentReason
     exit_code: int | None
     output: str
+    detail: str = Field(description="What the reason alone does not say, e.g. 'finished in "
+                        "2 s, expected at least 5 min'")
     opened_at: datetime
     acknowledged_at: datetime | None
     acknowledged_by: str | None

@@ -104,6 +104,9 @@ class Heartbeat(Base):
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("policies.id", ondelete="SET NULL"))
     failure_threshold: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     recovery_threshold: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    min_runtime: Mapped[int | None] = mapped_column(Integer)
+    early_tolerance: Mapped[int | None] = mapped_column(Integer)
+    early_fails: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # [{"match": "keyword"|"regex", "pattern": ..., "action": "fail"|"succeed"}], in order.
     output_rules: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list,
                                                                server_default="[]")
@@ -114,6 +117,8 @@ class Heartbeat(Base):
     anchor_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     started_rid: Mapped[str | None] = mapped_column(String(64))
+    started_early: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                server_default=text("false"))
     # Failures in a row counted below the failure threshold; successes in a row while down.
     failure_streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     success_streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -154,7 +159,8 @@ class Ping(Base):
     method: Mapped[str] = mapped_column(String(8))
     source_ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
-    # The output rule that decided what the ping counts as (`kind` is the decision), if any.
+    # The rules that decided what the ping counts as (`kind` is the decision) or flagged it: an
+    # output rule, a run shorter than its minimum, a run begun too early.
     rule: Mapped[str | None] = mapped_column(String(300))
 
 
@@ -191,6 +197,8 @@ class Incident(Base):
     reason: Mapped[IncidentReason] = mapped_column(_enum(IncidentReason))
     exit_code: Mapped[int | None] = mapped_column(Integer)
     output: Mapped[str] = mapped_column(Text, default="")
+    # What the reason alone does not say, e.g. "finished in 2 s, expected at least 5 min".
+    detail: Mapped[str] = mapped_column(Text, default="", server_default="")
     opened_at: Mapped[datetime]
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[str | None] = mapped_column(String(200))

@@ -13,6 +13,10 @@ from cronbeat.schedules import Cron, Period, Schedule
 from cronbeat.services.incidents import note_failure, open_incident
 from cronbeat.status import Facts, Verdict
 
+# The reasons a ping gives (not the clock): each one while down goes on the open incident.
+PING_REASONS = frozenset({IncidentReason.FAILED, IncidentReason.TOO_SHORT,
+                          IncidentReason.TOO_EARLY})
+
 
 def schedule_of(heartbeat: Heartbeat) -> Schedule:
     if heartbeat.schedule is not None:
@@ -36,7 +40,15 @@ def facts_of(heartbeat: Heartbeat) -> Facts:
         recovery_threshold=heartbeat.recovery_threshold,
         failures=heartbeat.failure_streak,
         successes=heartbeat.success_streak,
+        min_runtime=_seconds(heartbeat.min_runtime),
+        early_tolerance=_seconds(heartbeat.early_tolerance),
+        early_fails=heartbeat.early_fails,
+        started_early=heartbeat.started_early,
     )
+
+
+def _seconds(value: int | None) -> timedelta | None:
+    return None if value is None else timedelta(seconds=value)
 
 
 async def settle(
@@ -49,6 +61,7 @@ async def settle(
     cause: str = "",
     exit_code: int | None = None,
     output: str = "",
+    detail: str | None = None,
 ) -> None:
     """Store `facts` and `verdict` on the heartbeat; record the flip and open or extend the
     incident when the verdict takes it down."""
@@ -56,6 +69,7 @@ async def settle(
     heartbeat.anchor_at = facts.anchor_at
     heartbeat.started_at = facts.started_at
     heartbeat.started_rid = facts.started_rid
+    heartbeat.started_early = facts.started_early
     heartbeat.failure_streak = facts.failures
     heartbeat.success_streak = facts.successes
     heartbeat.status = verdict.status
@@ -73,9 +87,9 @@ async def settle(
         return
     if heartbeat.incident_id is None:
         await open_incident(session, heartbeat, verdict.reason, at, exit_code=exit_code,
-                            output=output)
-    elif verdict.reason is IncidentReason.FAILED:
-        note_failure(session, heartbeat.incident_id, at, exit_code)
+                            output=output, detail=detail or "")
+    elif verdict.reason in PING_REASONS:
+        note_failure(session, heartbeat.incident_id, at, exit_code, detail)
 
 
 def is_monitored(status: Status) -> bool:

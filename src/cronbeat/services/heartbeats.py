@@ -30,7 +30,8 @@ from cronbeat.tokens import looks_like_slug, looks_like_token, new_ping_token
 
 MAX_TAGS = 20
 MAX_THRESHOLD = 100
-NULLABLE = frozenset({"max_runtime", "policy_id", "slug"})  # the fields a partial edit may clear
+# The fields a partial edit may clear with null.
+NULLABLE = frozenset({"max_runtime", "policy_id", "slug", "min_runtime", "early_tolerance"})
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ class HeartbeatSpec:
     recovery_threshold: int = 1
     # Tried in order on each success or failure ping's output; the first match decides.
     output_rules: tuple[OutputRule, ...] = ()
+    min_runtime: int | None = None  # a run (start to success) shorter than this fails
+    early_tolerance: int | None = None  # a run begun more than this before its time is early
+    early_fails: bool = False  # an early run fails (otherwise it is only flagged)
 
 
 def validate(spec: HeartbeatSpec, now: datetime) -> HeartbeatSpec:
@@ -75,8 +79,17 @@ def validate(spec: HeartbeatSpec, now: datetime) -> HeartbeatSpec:
         parse_duration("grace", spec.grace, minimum=0)
         if spec.max_runtime is not None:
             parse_duration("max_runtime", spec.max_runtime, minimum=1)
+        if spec.min_runtime is not None:
+            parse_duration("min_runtime", spec.min_runtime, minimum=1)
+        if spec.early_tolerance is not None:
+            parse_duration("early_tolerance", spec.early_tolerance, minimum=0)
     except ScheduleError as exc:
         raise Invalid(exc.field, exc.message) from None
+    if (spec.min_runtime is not None and spec.max_runtime is not None
+            and spec.min_runtime >= spec.max_runtime):
+        raise Invalid("min_runtime", "must be shorter than max_runtime")
+    if spec.early_fails and spec.early_tolerance is None:
+        raise Invalid("early_fails", "needs early_tolerance: how early is too early")
     for field_name in ("failure_threshold", "recovery_threshold"):
         if not 1 <= getattr(spec, field_name) <= MAX_THRESHOLD:
             raise Invalid(field_name, f"must be from 1 to {MAX_THRESHOLD}")
@@ -99,13 +112,14 @@ def spec_of(heartbeat: Heartbeat) -> HeartbeatSpec:
         policy_id=heartbeat.policy_id, slug=heartbeat.slug,
         failure_threshold=heartbeat.failure_threshold,
         recovery_threshold=heartbeat.recovery_threshold,
-        output_rules=rules_of(heartbeat.output_rules),
+        output_rules=rules_of(heartbeat.output_rules), min_runtime=heartbeat.min_runtime,
+        early_tolerance=heartbeat.early_tolerance, early_fails=heartbeat.early_fails,
     )
 
 
 def with_changes(spec: HeartbeatSpec, changes: Mapping[str, Any]) -> HeartbeatSpec:
     """Apply a partial edit. A period replaces a cron schedule and the other way round; only
-    `max_runtime`, `policy_id` and `slug` can be cleared with null."""
+    the fields in `NULLABLE` can be cleared with null."""
     for name, value in changes.items():
         if value is None and name not in NULLABLE:
             raise Invalid(name, "cannot be null; leave the field out to keep its value")
@@ -159,8 +173,8 @@ async def pause(session: AsyncSession, heartbeat: Heartbeat, now: datetime, acto
     if heartbeat.status is Status.PAUSED:
         return
     await _resolve_open_incident(session, heartbeat, now, actor, "the heartbeat was paused")
-    facts = replace(facts_of(heartbeat), started_at=None, started_rid=None, failures=0,
-                    successes=0)
+    facts = replace(facts_of(heartbeat), started_at=None, started_rid=None, started_early=False,
+                    failures=0, successes=0)
     await settle(session, heartbeat, facts, Verdict(Status.PAUSED, None), now, cause="paused")
 
 
@@ -306,4 +320,6 @@ def _columns(spec: HeartbeatSpec) -> dict[str, object]:
         "slug": spec.slug, "failure_threshold": spec.failure_threshold,
         "recovery_threshold": spec.recovery_threshold,
         "output_rules": [rule.to_json() for rule in spec.output_rules],
+        "min_runtime": spec.min_runtime, "early_tolerance": spec.early_tolerance,
+        "early_fails": spec.early_fails,
     }

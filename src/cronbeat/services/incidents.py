@@ -26,6 +26,7 @@ async def open_incident(
     *,
     exit_code: int | None = None,
     output: str = "",
+    detail: str = "",
 ) -> Incident:
     incident = Incident(
         team_id=heartbeat.team_id,
@@ -34,6 +35,7 @@ async def open_incident(
         reason=reason,
         exit_code=exit_code,
         output=output,
+        detail=detail,
         opened_at=at,
     )
     session.add(incident)
@@ -41,17 +43,20 @@ async def open_incident(
     heartbeat.incident_id = incident.id
     session.add(IncidentEvent(
         incident_id=incident.id, at=at, kind=EventKind.OPENED, actor=SYSTEM,
-        detail=_describe(reason, exit_code),
+        detail=detail or _describe(reason, exit_code),
     ))
     await start_escalation(session, incident, heartbeat, at)
     return incident
 
 
 def note_failure(
-    session: AsyncSession, incident_id: int, at: datetime, exit_code: int | None
+    session: AsyncSession, incident_id: int, at: datetime, exit_code: int | None,
+    note: str | None = None,
 ) -> None:
     """A further failure while the incident is open goes on its timeline, not into a new one."""
     detail = "failed again" if exit_code is None else f"failed again with exit code {exit_code}"
+    if note:
+        detail = f"{detail}: {note}"
     session.add(IncidentEvent(
         incident_id=incident_id, at=at, kind=EventKind.FAILED_AGAIN, actor=SYSTEM, detail=detail
     ))
@@ -144,4 +149,8 @@ def _describe(reason: IncidentReason, exit_code: int | None) -> str:
         return "no ping arrived in time"
     if reason is IncidentReason.TIMED_OUT:
         return "the run took longer than its maximum run time"
+    if reason is IncidentReason.TOO_SHORT:
+        return "the run was shorter than its minimum run time"
+    if reason is IncidentReason.TOO_EARLY:
+        return "the run began too early"
     return "the job reported a failure" + ("" if exit_code is None else f" (exit code {exit_code})")

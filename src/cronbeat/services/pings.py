@@ -145,7 +145,7 @@ async def record_ping(session: AsyncSession, heartbeat: Heartbeat, ping: PingIn)
         heartbeat_id=heartbeat.id, received_at=at, kind=kind, exit_code=ping.exit_code,
         rid=ping.rid, duration=duration, body=ping.body, body_size=ping.body_size,
         truncated=ping.truncated, method=ping.method, source_ip=ping.source_ip,
-        user_agent=ping.user_agent, rule=rule,
+        user_agent=ping.user_agent, rule=_join(rule, outcome.note),
     )
     session.add(row)
     if kind is not PingKind.LOG:
@@ -157,7 +157,7 @@ async def record_ping(session: AsyncSession, heartbeat: Heartbeat, ping: PingIn)
                                    "a successful ping arrived")
     await settle(
         session, heartbeat, outcome.facts, outcome.verdict, at, cause=f"{kind.value} ping",
-        exit_code=ping.exit_code, output=output,
+        exit_code=ping.exit_code, output=output, detail=outcome.note,
     )
     return row
 
@@ -172,6 +172,11 @@ async def _duration_of_overlapping_run(
         .order_by(Ping.id.desc()).limit(1)
     )
     return None if started is None else (at - started).total_seconds()
+
+
+def _join(*notes: str | None) -> str | None:
+    joined = "; ".join(note for note in notes if note)
+    return joined[:300] or None  # the column's size; the rules are named first
 
 
 def output_text(body: bytes) -> str:

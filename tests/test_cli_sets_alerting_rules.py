@@ -114,3 +114,28 @@ def test_run_time_bounds_are_set_shown_and_switched_off(cli):
     changed = json.loads(edited.output)
     assert (changed["min_runtime"], changed["early_tolerance"], changed["early_fails"]) == (
         None, None, False)
+
+
+def test_maintenance_windows_are_added_listed_and_removed(server: Server):
+    from cronbeat.cli import main
+
+    runner = CliRunner()
+    env = {"CRONBEAT_URL": server.base, "CRONBEAT_API_KEY": server.key}
+    added = runner.invoke(main, ["maintenance", "add", "sunday upgrades", "--tag", "db",
+                                 "--days", "sat,Sunday", "--from", "23:00", "--to", "01:00",
+                                 "--timezone", "Europe/Riga", "--json"], env=env)
+    assert added.exit_code == 0, added.output
+    made = json.loads(added.output)
+    assert (made["days"], made["start_time"], made["end_time"]) == (["sat", "sun"], "23:00",
+                                                                    "01:00")
+    once = runner.invoke(main, ["maintenance", "add", "migration", "--tag", "db",
+                                "--starts-at", "2026-03-01T02:00:00Z",
+                                "--ends-at", "2026-03-01T04:00:00Z"], env=env)
+    assert once.exit_code == 0, once.output
+    listed = runner.invoke(main, ["maintenance", "list", "--json"], env=env)
+    assert [w["name"] for w in json.loads(listed.output)] == ["sunday upgrades", "migration"]
+    removed = runner.invoke(main, ["maintenance", "rm", str(made["id"])], env=env)
+    assert removed.exit_code == 0 and "deleted maintenance window" in removed.output
+    bad = runner.invoke(main, ["maintenance", "add", "x", "--tag", "db", "--days", "mon",
+                               "--from", "25:00", "--to", "01:00"], env=env)
+    assert bad.exit_code == 1 and "start_time" in bad.output

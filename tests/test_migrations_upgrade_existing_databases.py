@@ -92,3 +92,4 @@ def test_an_0004_database_upgrades_keeping_its_heartbeats_and_pings_as_they_were
         "SELECT min_runtime, early_tolerance, early_fails, started_early FROM heartbeats",
     ) == [(None, None, False, False)]
     assert run_sql(empty_url, "SELECT reason, detail FROM incidents") == [("missed", "")]
+    assert run_sql(empty_url, "SELECT count(*) FROM maintenance_windows") == [(0,)]

@@ -26,6 +26,7 @@ LAZY_COMMANDS = {
     **{name: "cronbeat.cli_client" for name in (
         "members", "channels", "schedules", "oncall", "overrides", "policies", "incidents")},
     **{name: "cronbeat.cli_heartbeats" for name in ("heartbeats", "import-crontab")},
+    "maintenance": "cronbeat.cli_maintenance",
 }
 
 

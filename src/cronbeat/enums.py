@@ -42,6 +42,7 @@ class EventKind(StrEnum):
     DELIVERY_FAILED = "delivery_failed"
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
+    PAGING_HELD = "paging_held"  # a step was due inside a maintenance window: held to its end
 
 
 class NotificationPurpose(StrEnum):

@@ -12,7 +12,17 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
 from cronbeat import __version__
-from cronbeat.api import badges, errors, heartbeats, incidents, oncall, pages, people, ping
+from cronbeat.api import (
+    badges,
+    errors,
+    heartbeats,
+    incidents,
+    maintenance,
+    oncall,
+    pages,
+    people,
+    ping,
+)
 from cronbeat.api import metrics as metrics_route
 from cronbeat.api import team as team_route
 from cronbeat.api.auth import ApiKeyMiddleware
@@ -83,6 +93,7 @@ def create_app(
     app.include_router(oncall.router)
     app.include_router(team_route.router)
     app.include_router(badges.router)
+    app.include_router(maintenance.router)
     app.router.routes.extend(ping.routes)
     app.router.routes.extend(pages.routes)
     app.router.routes.extend(badges.routes)

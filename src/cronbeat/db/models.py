@@ -224,5 +224,6 @@ class IncidentEvent(Base):
 
 
 # The other tables, so that importing this module registers every table with the metadata.
+from cronbeat.db import maintenance_models as maintenance_models  # noqa: E402
 from cronbeat.db import oncall_models as oncall_models  # noqa: E402
 from cronbeat.db import outbox_models as outbox_models  # noqa: E402

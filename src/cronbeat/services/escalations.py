@@ -15,6 +15,7 @@ from cronbeat.db.oncall_models import Channel, ContactMethod, OnCallSchedule, Ov
 from cronbeat.db.outbox_models import Notification
 from cronbeat.enums import EventKind, IncidentState, NotificationPurpose
 from cronbeat.escalation import Position, Recipient, TargetKind
+from cronbeat.services.maintenance import paging_held_until
 from cronbeat.services.outbox import enqueue
 
 EMAIL = "email"
@@ -47,8 +48,11 @@ async def start_escalation(
 
 
 async def escalate(session: AsyncSession, incident: Incident, now: datetime) -> None:
-    """Fire every step of the incident's escalation that is due at `now`."""
+    """Fire every step of the incident's escalation that is due at `now`; inside a maintenance
+    window of its heartbeat, hold the due step until the window ends instead."""
     if incident.policy is None:
+        return
+    if await _held_by_maintenance(session, incident, now):
         return
     policy = escalation.Policy.from_json(incident.policy)
     position = None if incident.next_escalation_at is None else Position(
@@ -57,6 +61,25 @@ async def escalate(session: AsyncSession, incident: Incident, now: datetime) -> 
     for fired in todo.fire:
         await _fire(session, incident, policy.steps[fired.step], fired, now)
     _store_position(incident, todo.next)
+
+
+async def _held_by_maintenance(session: AsyncSession, incident: Incident, now: datetime) -> bool:
+    due = incident.next_escalation_at
+    if incident.state is not IncidentState.OPEN or due is None or due > now:
+        return False
+    heartbeat = await session.get(Heartbeat, incident.heartbeat_id)
+    held = None if heartbeat is None else await paging_held_until(session, heartbeat, now)
+    if held is None:
+        return False
+    until, names = held
+    # The step keeps its place; the steps after it are timed from the window's end.
+    incident.next_escalation_at = until
+    session.add(IncidentEvent(
+        incident_id=incident.id, at=now, kind=EventKind.PAGING_HELD, actor="cronbeat",
+        detail=f"maintenance window {names} until {until:%Y-%m-%d %H:%M} UTC: "
+               "nobody is paged until it ends",
+    ))
+    return True
 
 
 def stop_escalation(incident: Incident) -> None:

@@ -57,6 +57,7 @@ async def test_it_creates_a_period_heartbeat_with_a_token_a_ping_url_and_the_def
         "min_runtime": None,
         "early_tolerance": None,
         "early_fails": False,
+        "depends_on": None,
         "last_ping_at": None,
         "next_due_at": None,
         "started_at": None,

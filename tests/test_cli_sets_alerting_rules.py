@@ -139,3 +139,18 @@ def test_maintenance_windows_are_added_listed_and_removed(server: Server):
     bad = runner.invoke(main, ["maintenance", "add", "x", "--tag", "db", "--days", "mon",
                                "--from", "25:00", "--to", "01:00"], env=env)
     assert bad.exit_code == 1 and "start_time" in bad.output
+
+
+def test_a_dependency_is_set_shown_and_cleared(cli):
+    parent = json.loads(cli("heartbeats", "add", "db-host-alive", "--period", "1m",
+                            "--json").output)
+    child = cli("heartbeats", "add", "backup", "--period", "1h", "--depends-on",
+                str(parent["id"]), "--json")
+    assert child.exit_code == 0, child.output
+    made = json.loads(child.output)
+    assert made["depends_on"] == parent["id"]
+    assert f"depends on heartbeat {parent['id']}" in cli("heartbeats", "show",
+                                                         str(made["id"])).output
+    cleared = cli("heartbeats", "edit", str(made["id"]), "--depends-on", "off", "--json")
+    assert json.loads(cleared.output)["depends_on"] is None
+    assert cli("heartbeats", "edit", str(made["id"]), "--depends-on", "x").exit_code == 2

@@ -39,6 +39,8 @@ def rule_options(command: Any) -> Any:
                      "scheduled time is flagged too early, e.g. 1h; 'off' for never"),
         click.option("--early-fails/--early-flags", default=None,
                      help="A run begun too early fails, or is only flagged [default: flagged]"),
+        click.option("--depends-on", help="Id of a heartbeat this one depends on (its "
+                     "incidents page nobody while that one is down); 'off' for none"),
     ]
     for option in reversed(options):
         command = option(command)
@@ -52,11 +54,20 @@ def rule_fields(rules: dict[str, Any]) -> dict[str, Any]:
     for name in ("min_runtime", "early_tolerance"):
         if name in fields:
             fields[name] = None if fields[name] == "off" else parse_duration(fields[name])
+    if "depends_on" in fields:
+        fields["depends_on"] = None if fields["depends_on"] == "off" else _id(fields["depends_on"])
     if rules.get("no_output_rules"):
         fields["output_rules"] = []
     elif rules.get("output_rules"):
         fields["output_rules"] = [_output_rule(text) for text in rules["output_rules"]]
     return fields
+
+
+def _id(text: str) -> int:
+    if not text.isascii() or not text.isdigit():
+        raise click.BadParameter(f"{text!r}: give a heartbeat id or 'off'",
+                                 param_hint="--depends-on")
+    return int(text)
 
 
 def _output_rule(text: str) -> dict[str, str]:
@@ -150,6 +161,8 @@ def heartbeats_show(api: Api, heartbeat_id: int) -> None:
                   f"at most {hb['max_runtime']} s" if hb["max_runtime"] else ""]
         if any(bounds):
             say("run time: " + ", ".join(b for b in bounds if b))
+        if hb["depends_on"] is not None:
+            say(f"depends on heartbeat {hb['depends_on']}")
         if hb["early_tolerance"] is not None:
             say(f"too early: more than {hb['early_tolerance']} s before its time "
                 f"({'fails' if hb['early_fails'] else 'flagged'})")
@@ -159,7 +172,9 @@ def heartbeats_show(api: Api, heartbeat_id: int) -> None:
         say(f"last ping: {_when(hb['last_ping_at'])}, next due: {_when(hb['next_due_at'])}")
         if hb["incident"]:
             say(f"incident {hb['incident']['id']}: {hb['incident']['reason']}, "
-                f"{hb['incident']['state']}")
+                f"{hb['incident']['state']}"
+                + (", suppressed (a heartbeat it depends on is down)"
+                   if hb["incident"]["suppressed"] else ""))
         table(("Received", "Kind", "Exit code", "Duration", "Rule", "Output"),
               ((_when(p["received_at"]), p["kind"], p["exit_code"], p["duration"],
                 (p["rule"] or "").split(" ")[0], " ".join(p["body"].split())[:60])

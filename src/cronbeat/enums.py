@@ -43,6 +43,8 @@ class EventKind(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
     PAGING_HELD = "paging_held"  # a step was due inside a maintenance window: held to its end
+    SUPPRESSED = "suppressed"  # opened while the heartbeat it depends on was down: not paged
+    RELEASED = "released"  # the heartbeat it depends on recovered: paged from now on
 
 
 class NotificationPurpose(StrEnum):

@@ -40,6 +40,7 @@ async def create_heartbeat(body: HeartbeatCreate, who: Writer, ctx: Ctx) -> Hear
         failure_threshold=body.failure_threshold, recovery_threshold=body.recovery_threshold,
         output_rules=rules_in(body.output_rules), min_runtime=body.min_runtime,
         early_tolerance=body.early_tolerance, early_fails=body.early_fails,
+        depends_on=body.depends_on,
     )
     async with ctx.db.write() as session:
         heartbeat = await service.create_heartbeat(session, who.team_id, spec, ctx.clock.now(),
@@ -92,7 +93,7 @@ async def update_heartbeat(
 async def delete_heartbeat(heartbeat_id: HeartbeatId, who: Writer, ctx: Ctx) -> Response:
     async with ctx.db.write() as session:
         heartbeat = await service.get_heartbeat(session, who.team_id, heartbeat_id)
-        await service.delete_heartbeat(session, heartbeat)
+        await service.delete_heartbeat(session, heartbeat, now=ctx.clock.now())
     return Response(status_code=204)
 
 

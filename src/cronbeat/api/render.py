@@ -20,6 +20,7 @@ from cronbeat.db.outbox_models import Notification
 from cronbeat.enums import Status
 from cronbeat.schedules import Cron, Period
 from cronbeat.services.flips import facts_of, schedule_of
+from cronbeat.services.incidents import is_suppressed
 from cronbeat.services.pings import output_text
 from cronbeat.status import streak_text
 
@@ -49,12 +50,12 @@ def render_heartbeat(
         streak_text=streak_text(facts_of(heartbeat)),
         output_rules=[OutputRuleOut.model_validate(rule) for rule in heartbeat.output_rules],
         min_runtime=heartbeat.min_runtime, early_tolerance=heartbeat.early_tolerance,
-        early_fails=heartbeat.early_fails,
+        early_fails=heartbeat.early_fails, depends_on=heartbeat.depends_on_id,
         last_ping_at=heartbeat.last_ping_at,
         next_due_at=next_due, started_at=heartbeat.started_at,
         incident=None if incident is None else IncidentSummary(
             id=incident.id, state=incident.state, reason=incident.reason,
-            opened_at=incident.opened_at,
+            opened_at=incident.opened_at, suppressed=is_suppressed(incident),
         ),
         created_at=heartbeat.created_at, updated_at=heartbeat.updated_at,
     )
@@ -81,7 +82,8 @@ def render_incident(
     return IncidentOut(
         id=incident.id, heartbeat_id=incident.heartbeat_id, state=incident.state,
         reason=incident.reason, exit_code=incident.exit_code, output=incident.output,
-        detail=incident.detail,
+        detail=incident.detail, suppressed_by=incident.suppressed_by,
+        suppressed=is_suppressed(incident),
         opened_at=incident.opened_at, acknowledged_at=incident.acknowledged_at,
         acknowledged_by=incident.acknowledged_by, resolved_at=incident.resolved_at,
         resolved_by=incident.resolved_by,

@@ -86,6 +86,9 @@ class HeartbeatCreate(_Input):
                                             "flagged as too early; null: never")
     early_fails: bool = Field(False, strict=True, description="A run flagged too early is a "
                               "failure, not only flagged (needs early_tolerance)")
+    depends_on: PolicyRef | None = Field(None, description="Id of a heartbeat this one depends "
+                                         "on: while it is down, this one's incidents are "
+                                         "opened suppressed and page nobody")
 
 
 class HeartbeatUpdate(_Input):
@@ -109,6 +112,7 @@ class HeartbeatUpdate(_Input):
     min_runtime: Seconds | None = Field(None, description="null: no minimum")
     early_tolerance: Seconds | None = Field(None, description="null: never too early")
     early_fails: bool | None = Field(None, strict=True)
+    depends_on: PolicyRef | None = Field(None, description="null: depends on nothing")
 
 
 class IncidentSummary(BaseModel):
@@ -116,6 +120,8 @@ class IncidentSummary(BaseModel):
     state: IncidentState
     reason: IncidentReason
     opened_at: datetime
+    suppressed: bool = Field(description="Opened while a heartbeat this one depends on was "
+                             "down: nobody paged until that one recovers")
 
 
 class HeartbeatOut(BaseModel):
@@ -145,6 +151,7 @@ class HeartbeatOut(BaseModel):
     min_runtime: int | None
     early_tolerance: int | None
     early_fails: bool
+    depends_on: int | None = Field(description="The heartbeat this one depends on")
     last_ping_at: datetime | None
     next_due_at: datetime | None = Field(description="When the next ping is expected")
     started_at: datetime | None = Field(description="Start of the run in progress, if any")
@@ -213,6 +220,9 @@ class IncidentOut(BaseModel):
     output: str
     detail: str = Field(description="What the reason alone does not say, e.g. 'finished in "
                         "2 s, expected at least 5 min'")
+    suppressed_by: int | None = Field(description="The incident of the heartbeat this one "
+                                      "depends on, which was open when this one opened")
+    suppressed: bool = Field(description="Nobody paged yet: waiting for `suppressed_by` to end")
     opened_at: datetime
     acknowledged_at: datetime | None
     acknowledged_by: str | None

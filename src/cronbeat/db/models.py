@@ -104,6 +104,9 @@ class Heartbeat(Base):
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("policies.id", ondelete="SET NULL"))
     failure_threshold: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     recovery_threshold: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The heartbeat this one depends on: while it is down, this one's incidents page nobody.
+    depends_on_id: Mapped[int | None] = mapped_column(
+        ForeignKey("heartbeats.id", ondelete="SET NULL"))
     min_runtime: Mapped[int | None] = mapped_column(Integer)
     early_tolerance: Mapped[int | None] = mapped_column(Integer)
     early_fails: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
@@ -204,6 +207,9 @@ class Incident(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(200))
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(200))
+    # The incident of the heartbeat this one depends on, open when this one opened: this one
+    # pages nobody until that one resolves (no foreign key: it may be deleted).
+    suppressed_by: Mapped[int | None] = mapped_column(Id, index=True)
     # The policy as it was when the incident opened: editing the policy changes nothing here.
     policy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     escalation_step: Mapped[int] = mapped_column(Integer, default=0)

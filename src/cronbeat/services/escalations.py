@@ -37,13 +37,15 @@ async def policy_for(session: AsyncSession, heartbeat: Heartbeat) -> escalation.
 
 
 async def start_escalation(
-    session: AsyncSession, incident: Incident, heartbeat: Heartbeat, now: datetime
+    session: AsyncSession, incident: Incident, heartbeat: Heartbeat, now: datetime,
+    *, since: datetime | None = None,
 ) -> None:
     """Copy the policy onto the incident (later edits of the policy do not reach it) and fire
-    whatever is due at once: usually step 1."""
+    whatever is due at once: usually step 1. Steps are timed from `since` (default: when the
+    incident opened)."""
     policy = await policy_for(session, heartbeat)
     incident.policy = policy.to_json()
-    _store_position(incident, escalation.first_position(policy, incident.opened_at))
+    _store_position(incident, escalation.first_position(policy, since or incident.opened_at))
     await escalate(session, incident, now)
 
 

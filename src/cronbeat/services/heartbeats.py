@@ -23,7 +23,7 @@ from cronbeat.schedules import (
     parse_timezone,
 )
 from cronbeat.services.flips import facts_of, settle
-from cronbeat.services.incidents import resolve_incident
+from cronbeat.services.incidents import release_suppressed, resolve_incident
 from cronbeat.services.oncall_config import check_policy, clean_name
 from cronbeat.status import Verdict, advance
 from cronbeat.tokens import looks_like_slug, looks_like_token, new_ping_token
@@ -31,7 +31,9 @@ from cronbeat.tokens import looks_like_slug, looks_like_token, new_ping_token
 MAX_TAGS = 20
 MAX_THRESHOLD = 100
 # The fields a partial edit may clear with null.
-NULLABLE = frozenset({"max_runtime", "policy_id", "slug", "min_runtime", "early_tolerance"})
+NULLABLE = frozenset({"max_runtime", "policy_id", "slug", "min_runtime", "early_tolerance",
+                      "depends_on"})
+MAX_DEPTH = 20  # heartbeats in a chain of dependencies
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class HeartbeatSpec:
     min_runtime: int | None = None  # a run (start to success) shorter than this fails
     early_tolerance: int | None = None  # a run begun more than this before its time is early
     early_fails: bool = False  # an early run fails (otherwise it is only flagged)
+    depends_on: int | None = None  # a heartbeat of the team: while it is down, this one's
+    # incidents page nobody
 
 
 def validate(spec: HeartbeatSpec, now: datetime) -> HeartbeatSpec:
@@ -114,6 +118,7 @@ def spec_of(heartbeat: Heartbeat) -> HeartbeatSpec:
         recovery_threshold=heartbeat.recovery_threshold,
         output_rules=rules_of(heartbeat.output_rules), min_runtime=heartbeat.min_runtime,
         early_tolerance=heartbeat.early_tolerance, early_fails=heartbeat.early_fails,
+        depends_on=heartbeat.depends_on_id,
     )
 
 
@@ -149,6 +154,7 @@ async def create_heartbeat(
     if token is not None and not looks_like_token(token):
         raise Invalid("token", "use 16 to 64 letters, digits, '_' or '-' (a UUID fits)")
     await check_policy(session, team_id, spec.policy_id)
+    await check_dependency(session, team_id, None, spec.depends_on)
     heartbeat = Heartbeat(team_id=team_id, token=token or new_ping_token(),
                           status=Status.PENDING, created_at=now, updated_at=now)
     await _write_unique(session, heartbeat, _columns(spec))
@@ -162,10 +168,34 @@ async def update_heartbeat(
     """Apply a new configuration; deadlines are recomputed from the same facts at `now`."""
     spec = validate(spec, now)
     await check_policy(session, heartbeat.team_id, spec.policy_id)
+    await check_dependency(session, heartbeat.team_id, heartbeat.id, spec.depends_on)
     await _write_unique(session, heartbeat, _columns(spec))
     await _set_tags(session, heartbeat.id, spec.tags)
     facts, verdict = advance(facts_of(heartbeat), now)
     await settle(session, heartbeat, facts, verdict, now, cause="edited")
+
+
+async def check_dependency(
+    session: AsyncSession, team_id: int, heartbeat_id: int | None, depends_on: int | None
+) -> None:
+    """`depends_on` must be another heartbeat of the team, and not one that depends, however
+    indirectly, on `heartbeat_id` (a loop would suppress both for ever)."""
+    if depends_on is None:
+        return
+    if depends_on == heartbeat_id:
+        raise Invalid("depends_on", "a heartbeat cannot depend on itself")
+    current: int | None = depends_on
+    for _ in range(MAX_DEPTH):
+        row = (await session.execute(select(Heartbeat.team_id, Heartbeat.depends_on_id).where(
+            Heartbeat.id == current))).first()
+        if row is None or row.team_id != team_id:
+            raise Invalid("depends_on", f"no heartbeat with id {current} in this team")
+        if row.depends_on_id is None:
+            return
+        if row.depends_on_id == heartbeat_id:
+            raise Invalid("depends_on", f"heartbeat {depends_on} depends on this one: a loop")
+        current = row.depends_on_id
+    raise Invalid("depends_on", f"a chain of dependencies is at most {MAX_DEPTH} long")
 
 
 async def pause(session: AsyncSession, heartbeat: Heartbeat, now: datetime, actor: str) -> None:
@@ -206,8 +236,13 @@ async def resolve_by_hand(
     return heartbeat
 
 
-async def delete_heartbeat(session: AsyncSession, heartbeat: Heartbeat) -> None:
-    # Pings, flips and incidents go with it (ON DELETE CASCADE).
+async def delete_heartbeat(session: AsyncSession, heartbeat: Heartbeat, *, now: datetime) -> None:
+    """Pings, flips and incidents go with it (ON DELETE CASCADE); incidents its open incident
+    suppressed (of heartbeats that depend on it) page from `now`."""
+    if heartbeat.incident_id is not None:
+        incident = await session.get(Incident, heartbeat.incident_id)
+        if incident is not None:
+            await release_suppressed(session, incident, now)
     await session.execute(delete(Heartbeat).where(Heartbeat.id == heartbeat.id))
 
 
@@ -321,5 +356,5 @@ def _columns(spec: HeartbeatSpec) -> dict[str, object]:
         "recovery_threshold": spec.recovery_threshold,
         "output_rules": [rule.to_json() for rule in spec.output_rules],
         "min_runtime": spec.min_runtime, "early_tolerance": spec.early_tolerance,
-        "early_fails": spec.early_fails,
+        "early_fails": spec.early_fails, "depends_on_id": spec.depends_on,
     }

@@ -215,6 +215,8 @@ class Incident(Base):
     escalation_step: Mapped[int] = mapped_column(Integer, default=0)
     escalation_cycle: Mapped[int] = mapped_column(Integer, default=0)
     next_escalation_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The next re-alert to everyone paged so far (the policy's `realert_every`), while open.
+    next_realert_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class IncidentEvent(Base):

@@ -33,6 +33,7 @@ from cronbeat.db.engine import Database
 from cronbeat.delivery import Deliverer
 from cronbeat.metrics import Metrics
 from cronbeat.ping_writer import PingWriter
+from cronbeat.smtp_pings import start_listener
 from cronbeat.worker import Worker
 
 # In `serve` the worker is woken by every nearer deadline, so it only needs to wake by itself
@@ -71,9 +72,15 @@ def create_app(
         for loop in (context.worker, context.deliverer):
             if loop is not None:
                 loop.start()
+        mail = None
+        if settings.ping_smtp_port is not None:
+            mail = await start_listener(writer, the_clock, settings.max_body, settings.host,
+                                        settings.ping_smtp_port)
         try:
             yield
         finally:
+            if mail is not None:  # no new mail; the pings of mail in flight still commit
+                mail.close()
             # Pings already accepted are committed before the process goes.
             await context.writer.stop()
             for loop in (context.worker, context.deliverer):

@@ -154,3 +154,12 @@ def test_a_dependency_is_set_shown_and_cleared(cli):
     cleared = cli("heartbeats", "edit", str(made["id"]), "--depends-on", "off", "--json")
     assert json.loads(cleared.output)["depends_on"] is None
     assert cli("heartbeats", "edit", str(made["id"]), "--depends-on", "x").exit_code == 2
+
+
+def test_an_oncalendar_heartbeat_is_added_from_the_terminal(cli):
+    added = cli("heartbeats", "add", "timer", "--oncalendar", "Mon..Fri 02:30", "--timezone",
+                "Europe/Riga", "--json")
+    assert added.exit_code == 0, added.output
+    made = json.loads(added.output)
+    assert (made["oncalendar"], made["schedule_text"]) == (
+        "Mon..Fri 02:30", "OnCalendar Mon..Fri 02:30 (Europe/Riga)")

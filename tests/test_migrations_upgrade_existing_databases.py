@@ -93,6 +93,7 @@ def test_an_0004_database_upgrades_keeping_its_heartbeats_and_pings_as_they_were
     ) == [(None, None, False, False)]
     assert run_sql(empty_url, "SELECT reason, detail FROM incidents") == [("missed", "")]
     assert run_sql(empty_url, "SELECT count(*) FROM maintenance_windows") == [(0,)]
-    assert run_sql(empty_url, "SELECT depends_on_id FROM heartbeats") == [(None,)]
+    assert run_sql(empty_url, "SELECT depends_on_id, oncalendar FROM heartbeats") == [
+        (None, None)]
     assert run_sql(empty_url, "SELECT suppressed_by, next_realert_at FROM incidents") == [
         (None, None)]

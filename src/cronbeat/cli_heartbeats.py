@@ -109,14 +109,16 @@ def heartbeats_list(api: Api, status: str | None, tag: str | None) -> None:
 @click.argument("name")
 @click.option("--period", help="Expected time between pings: seconds, or 30m, 1h, 1d...")
 @click.option("--schedule", help="Cron expression or nickname, e.g. '30 2 * * *' or @daily")
-@click.option("--timezone", default="UTC", show_default=True, help="IANA time zone of --schedule")
+@click.option("--oncalendar", help="systemd OnCalendar expression, e.g. 'Mon..Fri 02:30'")
+@click.option("--timezone", default="UTC", show_default=True,
+              help="IANA time zone of --schedule or --oncalendar")
 @click.option("--grace", default="5m", show_default=True, help="Allowed lateness")
 @click.option("--max-runtime", help="Longest run after a /start ping")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable)")
 @rule_options
 @with_api
 def heartbeats_add(api: Api, name: str, period: str | None, schedule: str | None,
-                   timezone: str, grace: str, max_runtime: str | None,
+                   oncalendar: str | None, timezone: str, grace: str, max_runtime: str | None,
                    tags: tuple[str, ...], **rules: Any) -> None:
     """Create a heartbeat and print its ping URL."""
     body: dict[str, Any] = {"name": name, "grace": parse_duration(grace), "tags": list(tags)}
@@ -125,6 +127,8 @@ def heartbeats_add(api: Api, name: str, period: str | None, schedule: str | None
         body["period"] = parse_duration(period)
     if schedule:
         body.update(schedule=schedule, timezone=timezone)
+    if oncalendar:
+        body.update(oncalendar=oncalendar, timezone=timezone)
     if max_runtime:
         body["max_runtime"] = parse_duration(max_runtime)
     made = api.call("POST", "/heartbeats", body=body)

@@ -34,7 +34,8 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 @router.post("", status_code=201, responses=responses(*WRITE, 409))
 async def create_heartbeat(body: HeartbeatCreate, who: Writer, ctx: Ctx) -> HeartbeatOut:
     spec = HeartbeatSpec(
-        name=body.name, period=body.period, schedule=body.schedule, timezone=body.timezone,
+        name=body.name, period=body.period, schedule=body.schedule, oncalendar=body.oncalendar,
+        timezone=body.timezone,
         grace=body.grace, max_runtime=body.max_runtime, tags=tuple(body.tags),
         description=body.description, policy_id=body.policy_id, slug=body.slug,
         failure_threshold=body.failure_threshold, recovery_threshold=body.recovery_threshold,

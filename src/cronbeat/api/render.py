@@ -18,7 +18,7 @@ from cronbeat.config import Settings
 from cronbeat.db.models import Flip, Heartbeat, Incident, IncidentEvent, Ping
 from cronbeat.db.outbox_models import Notification
 from cronbeat.enums import Status
-from cronbeat.schedules import Cron, Period
+from cronbeat.schedules import Calendar, Cron, Schedule
 from cronbeat.services.flips import facts_of, schedule_of
 from cronbeat.services.incidents import is_suppressed
 from cronbeat.services.pings import output_text
@@ -41,7 +41,7 @@ def render_heartbeat(
         tags=list(heartbeat.tags), status=heartbeat.status, token=heartbeat.token,
         ping_url=ping_url(settings, heartbeat.token), slug=heartbeat.slug,
         period=heartbeat.period,
-        schedule=heartbeat.schedule, timezone=heartbeat.timezone,
+        schedule=heartbeat.schedule, oncalendar=heartbeat.oncalendar, timezone=heartbeat.timezone,
         schedule_text=_schedule_text(schedule), grace=heartbeat.grace,
         max_runtime=heartbeat.max_runtime, policy_id=heartbeat.policy_id,
         failure_threshold=heartbeat.failure_threshold,
@@ -102,8 +102,8 @@ def render_incident(
     )
 
 
-def _schedule_text(schedule: Period | Cron) -> str:
-    if isinstance(schedule, Cron):
+def _schedule_text(schedule: Schedule) -> str:
+    if isinstance(schedule, Cron | Calendar):
         return schedule.describe()
     return f"every {_seconds_text(schedule.seconds)}"
 

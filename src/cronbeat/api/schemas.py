@@ -61,7 +61,11 @@ class HeartbeatCreate(_Input):
     schedule: str | None = Field(
         None, max_length=200, description="Cron expression or nickname such as @daily"
     )
-    timezone: str = Field("UTC", max_length=64, description="IANA time zone of `schedule`")
+    oncalendar: str | None = Field(
+        None, max_length=200, description="systemd OnCalendar expression, e.g. "
+        "'Mon..Fri 02:30' (instead of `period` or `schedule`)")
+    timezone: str = Field("UTC", max_length=64, description="IANA time zone of `schedule` or "
+                          "`oncalendar`")
     grace: Seconds = Field(300, description="Seconds allowed after the due time")
     max_runtime: Seconds | None = Field(None, description="Longest run after a /start ping")
     tags: list[Tag] = Field(default_factory=list, max_length=20)
@@ -92,12 +96,13 @@ class HeartbeatCreate(_Input):
 
 
 class HeartbeatUpdate(_Input):
-    """Only the fields sent change. Sending `period` switches to a period schedule and sending
-    `schedule` to a cron schedule."""
+    """Only the fields sent change. Sending `period`, `schedule` or `oncalendar` switches to a
+    period, cron or OnCalendar schedule."""
 
     name: Name | None = None
     period: Seconds | None = None
     schedule: str | None = Field(None, max_length=200)
+    oncalendar: str | None = Field(None, max_length=200)
     timezone: str | None = Field(None, max_length=64)
     grace: Seconds | None = None
     max_runtime: Seconds | None = None
@@ -135,6 +140,7 @@ class HeartbeatOut(BaseModel):
     slug: str | None = Field(description="Pings also reach it at /ping/<ping-key>/<slug>")
     period: int | None
     schedule: str | None
+    oncalendar: str | None
     timezone: str
     schedule_text: str = Field(description="The schedule in words")
     grace: int

@@ -98,6 +98,7 @@ class Heartbeat(Base):
 
     period: Mapped[int | None] = mapped_column(Integer)
     schedule: Mapped[str | None] = mapped_column(String(200))
+    oncalendar: Mapped[str | None] = mapped_column(String(200))  # systemd OnCalendar=
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     grace: Mapped[int] = mapped_column(Integer)
     max_runtime: Mapped[int | None] = mapped_column(Integer)

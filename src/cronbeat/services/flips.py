@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cronbeat.db.models import Flip, Heartbeat
 from cronbeat.enums import IncidentReason, Status
-from cronbeat.schedules import Cron, Period, Schedule
+from cronbeat.schedules import Calendar, Cron, Period, Schedule
 from cronbeat.services.incidents import note_failure, open_incident
 from cronbeat.status import Facts, Verdict
 
@@ -21,6 +21,8 @@ PING_REASONS = frozenset({IncidentReason.FAILED, IncidentReason.TOO_SHORT,
 def schedule_of(heartbeat: Heartbeat) -> Schedule:
     if heartbeat.schedule is not None:
         return Cron(heartbeat.schedule, heartbeat.timezone)
+    if heartbeat.oncalendar is not None:
+        return Calendar(heartbeat.oncalendar, heartbeat.timezone)
     assert heartbeat.period is not None
     return Period(heartbeat.period)
 

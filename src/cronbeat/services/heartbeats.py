@@ -19,6 +19,7 @@ from cronbeat.schedules import (
     ScheduleError,
     parse_cron,
     parse_duration,
+    parse_oncalendar,
     parse_period,
     parse_timezone,
 )
@@ -30,6 +31,9 @@ from cronbeat.tokens import looks_like_slug, looks_like_token, new_ping_token
 
 MAX_TAGS = 20
 MAX_THRESHOLD = 100
+ONE_SCHEDULE = ("give exactly one of `period` (seconds), `schedule` (cron) and `oncalendar` "
+                "(systemd OnCalendar)")
+SCHEDULES = ("period", "schedule", "oncalendar")
 # The fields a partial edit may clear with null.
 NULLABLE = frozenset({"max_runtime", "policy_id", "slug", "min_runtime", "early_tolerance",
                       "depends_on"})
@@ -38,11 +42,13 @@ MAX_DEPTH = 20  # heartbeats in a chain of dependencies
 
 @dataclass(frozen=True)
 class HeartbeatSpec:
-    """What a person configures. Exactly one of `period` and `schedule` is set."""
+    """What a person configures. Exactly one of `period`, `schedule` (cron) and `oncalendar`
+    (a systemd OnCalendar expression) is set."""
 
     name: str
     period: int | None = None
     schedule: str | None = None
+    oncalendar: str | None = None
     timezone: str = "UTC"
     grace: int = 0
     max_runtime: int | None = None
@@ -69,13 +75,17 @@ def validate(spec: HeartbeatSpec, now: datetime) -> HeartbeatSpec:
         raise Invalid("description", "must not contain NUL characters")
     if spec.slug is not None and not looks_like_slug(spec.slug):
         raise Invalid("slug", "use 1 to 100 lowercase letters, digits and '-'")
-    if (spec.period is None) == (spec.schedule is None):
-        raise Invalid("period", "give either `period` (seconds) or `schedule` (cron), not both")
+    if [spec.period, spec.schedule, spec.oncalendar].count(None) != 2:
+        raise Invalid("period", ONE_SCHEDULE)
+    oncalendar = None
     try:
         if spec.period is not None:
             parse_period(spec.period)
             schedule = None
             timezone = parse_timezone(spec.timezone)
+        elif spec.oncalendar is not None:
+            calendar = parse_oncalendar(spec.oncalendar, spec.timezone, now)
+            schedule, oncalendar, timezone = None, calendar.expression, calendar.timezone
         else:
             assert spec.schedule is not None
             cron = parse_cron(spec.schedule, spec.timezone, now)
@@ -104,13 +114,14 @@ def validate(spec: HeartbeatSpec, now: datetime) -> HeartbeatSpec:
         rules = check_rules(spec.output_rules)
     except RuleError as exc:
         raise Invalid(exc.field, exc.message) from None
-    return replace(spec, name=name, schedule=schedule, timezone=timezone, tags=tags,
-                   output_rules=rules)
+    return replace(spec, name=name, schedule=schedule, oncalendar=oncalendar, timezone=timezone,
+                   tags=tags, output_rules=rules)
 
 
 def spec_of(heartbeat: Heartbeat) -> HeartbeatSpec:
     return HeartbeatSpec(
         name=heartbeat.name, period=heartbeat.period, schedule=heartbeat.schedule,
+        oncalendar=heartbeat.oncalendar,
         timezone=heartbeat.timezone, grace=heartbeat.grace, max_runtime=heartbeat.max_runtime,
         tags=tuple(heartbeat.tags), description=heartbeat.description,
         policy_id=heartbeat.policy_id, slug=heartbeat.slug,
@@ -129,12 +140,11 @@ def with_changes(spec: HeartbeatSpec, changes: Mapping[str, Any]) -> HeartbeatSp
         if value is None and name not in NULLABLE:
             raise Invalid(name, "cannot be null; leave the field out to keep its value")
     values = {name: value for name, value in changes.items() if value is not None}
-    if "period" in values and "schedule" in values:
-        raise Invalid("period", "give either `period` (seconds) or `schedule` (cron), not both")
-    if "period" in values:
-        values["schedule"] = None
-    elif "schedule" in values:
-        values["period"] = None
+    given = [name for name in SCHEDULES if name in values]
+    if len(given) > 1:
+        raise Invalid(given[0], ONE_SCHEDULE)
+    for name in given:  # one schedule replaces the others
+        values.update({other: None for other in SCHEDULES if other != name})
     for name in NULLABLE & changes.keys():
         values[name] = changes[name]
     if "tags" in values:
@@ -350,7 +360,8 @@ def _columns(spec: HeartbeatSpec) -> dict[str, object]:
     return {
         "name": spec.name, "name_folded": spec.name.casefold(), "description": spec.description,
         "tags": list(spec.tags),
-        "period": spec.period, "schedule": spec.schedule, "timezone": spec.timezone,
+        "period": spec.period, "schedule": spec.schedule, "oncalendar": spec.oncalendar,
+        "timezone": spec.timezone,
         "grace": spec.grace, "max_runtime": spec.max_runtime, "policy_id": spec.policy_id,
         "slug": spec.slug, "failure_threshold": spec.failure_threshold,
         "recovery_threshold": spec.recovery_threshold,

@@ -3,12 +3,11 @@ heartbeat still down when the window ends pages then."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from conftest import START
 
 from cronbeat.clock import FixedClock
 from cronbeat.db.engine import Database
@@ -16,6 +15,7 @@ from cronbeat.services.escalations import process_due_escalations
 from cronbeat.services.sweep import process_due
 from helpers import notifications_of
 
+START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # the clock fixture's start, a Monday
 HEARTBEATS = "/api/v1/heartbeats"
 WINDOWS = "/api/v1/maintenance-windows"
 
@@ -190,3 +190,11 @@ async def test_it_refuses_a_window_that_cannot_work_naming_the_field(
     refused = await app_client.post(WINDOWS, json={"name": "w", **fields})
     assert refused.status_code == 422, refused.text
     assert refused.json()["error"]["fields"][0]["field"] == field
+
+
+@pytest.mark.parametrize("params", [{"heartbeat_id": 2**63}, {"heartbeat_id": 0},
+                                    {"tag": "x" * 51}])
+async def test_listing_windows_refuses_a_filter_no_row_can_match_without_a_server_error(
+    app_client: httpx.AsyncClient, params: dict[str, Any]
+):
+    assert (await app_client.get(WINDOWS, params=params)).status_code == 422

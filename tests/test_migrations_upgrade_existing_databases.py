@@ -4,6 +4,7 @@ defaults of the new settings (on a fresh SQLite file, and a fresh PostgreSQL dat
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,12 +12,14 @@ from pathlib import Path
 import asyncpg
 import pytest
 import sqlalchemy as sa
-from conftest import BACKENDS, POSTGRES_URL
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from cronbeat.db.engine import normalize_url
 from cronbeat.db.migrate import upgrade
+
+POSTGRES_URL = os.environ.get("CRONBEAT_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(params=BACKENDS)

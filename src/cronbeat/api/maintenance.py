@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from cronbeat.api.auth import Ctx, Reader, Writer
@@ -68,8 +68,11 @@ async def create_window(body: WindowCreate, who: Writer, ctx: Ctx) -> WindowOut:
 
 
 @router.get("", responses=responses(*READ))
-async def list_windows(who: Reader, ctx: Ctx, heartbeat_id: int | None = None,
-                       tag: str | None = None) -> list[WindowOut]:
+async def list_windows(
+    who: Reader, ctx: Ctx,
+    heartbeat_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    tag: Annotated[str | None, Query(max_length=50)] = None,
+) -> list[WindowOut]:
     now = ctx.clock.now()
     async with ctx.db.read() as session:
         rows = await service.list_windows(session, who.team_id, heartbeat_id=heartbeat_id,

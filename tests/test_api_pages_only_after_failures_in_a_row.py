@@ -55,9 +55,8 @@ async def test_three_failures_with_threshold_three_open_exactly_one_incident_at_
     first = await shown(app_client, made)
     assert (first["status"], first["failure_streak"], first["streak_text"]) == (
         "up", 1, "failing 1 of 3")
-    flips = (await app_client.get(f"{HEARTBEATS}/{made['id']}/flips")).json()
-    assert (flips[0]["old_status"], flips[0]["new_status"], flips[0]["reason"]) == (
-        "up", "up", "failed (1 of 3)")
+    [ping] = (await app_client.get(f"{HEARTBEATS}/{made['id']}/pings")).json()[:1]
+    assert ping["kind"] == "fail"  # the counted failure is recorded as its ping
 
     clock.advance(10)
     await send(app_client, made, "1")
@@ -95,13 +94,15 @@ async def test_missed_periods_open_the_incident_at_the_third_miss(
 ):
     made = await create(app_client, failure_threshold=3)
     await send(app_client, made)
-    for expected in ("failing 1 of 3", "failing 2 of 3"):
-        clock.advance(90 if expected.startswith("failing 1") else 60)
+    # The worker looks at each due time (late) and each due time + grace (a miss).
+    for seconds, expected in ((60, None), (30, "failing 1 of 3"), (30, "failing 1 of 3"),
+                              (30, "failing 2 of 3"), (30, "failing 2 of 3")):
+        clock.advance(seconds)
         async with db.write() as session:
             await process_due(session, clock.now())
         assert await incidents(app_client) == []
         assert (await shown(app_client, made))["streak_text"] == expected
-    clock.advance(60)
+    clock.advance(30)
     async with db.write() as session:
         await process_due(session, clock.now())
     [incident] = await incidents(app_client)
@@ -109,8 +110,10 @@ async def test_missed_periods_open_the_incident_at_the_third_miss(
     assert incident["opened_at"] == clock.now().isoformat().replace("+00:00", "Z")
     flips = (await app_client.get(f"{HEARTBEATS}/{made['id']}/flips")).json()
     assert [(f["new_status"], f["reason"]) for f in reversed(flips)] == [
-        ("up", "success ping"), ("up", "missed (1 of 3)"), ("up", "missed (2 of 3)"),
+        ("up", "success ping"), ("late", "due time passed"), ("up", "missed (1 of 3)"),
+        ("late", "due time passed"), ("up", "missed (2 of 3)"), ("late", "due time passed"),
         ("down", "missed")]
+    assert all(f["old_status"] != f["new_status"] for f in flips)
 
 
 async def test_it_resolves_only_after_two_successes_in_a_row_with_recovery_threshold_two(

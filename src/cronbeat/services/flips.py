@@ -77,9 +77,9 @@ async def settle(
     heartbeat.status = verdict.status
     heartbeat.deadline = verdict.deadline
     heartbeat.updated_at = at
-    # A failure counted below the threshold is recorded too, even when the status stays: it
-    # is why the heartbeat shows "failing 2 of 3".
-    if old is not verdict.status or verdict.counted is not None:
+    # A flip is a change of status (flips alternate); a failure counted below the threshold
+    # names itself in the flip's reason when it changes one (late -> up: "missed (1 of 3)").
+    if old is not verdict.status:
         reason = verdict.reason.value if verdict.reason else cause
         if verdict.counted is not None:
             reason = f"{verdict.counted.value} ({facts.failures} of {facts.failure_threshold})"

@@ -246,13 +246,16 @@ async def resolve_by_hand(
     return heartbeat
 
 
-async def delete_heartbeat(session: AsyncSession, heartbeat: Heartbeat, *, now: datetime) -> None:
+async def delete_heartbeat(
+    session: AsyncSession, heartbeat: Heartbeat, *, now: datetime | None = None
+) -> None:
     """Pings, flips and incidents go with it (ON DELETE CASCADE); incidents its open incident
-    suppressed (of heartbeats that depend on it) page from `now`."""
+    suppressed (of heartbeats that depend on it) page from `now`. Pass `now`: without it
+    (older callers) they are released as of the heartbeat's last change."""
     if heartbeat.incident_id is not None:
         incident = await session.get(Incident, heartbeat.incident_id)
         if incident is not None:
-            await release_suppressed(session, incident, now)
+            await release_suppressed(session, incident, now or heartbeat.updated_at)
     await session.execute(delete(Heartbeat).where(Heartbeat.id == heartbeat.id))
 
 

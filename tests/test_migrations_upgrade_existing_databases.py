@@ -19,7 +19,8 @@ from cronbeat.db.engine import normalize_url
 from cronbeat.db.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("CRONBEAT_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.skipif(
+    not POSTGRES_URL, reason="set CRONBEAT_TEST_POSTGRES_URL to run on PostgreSQL"))]
 
 
 @pytest.fixture(params=BACKENDS)

@@ -72,7 +72,7 @@ async def test_it_lists_heartbeats_oldest_first_each_with_its_state(
     assert len(incidents) == 1
     assert second["incident"] == {
         "id": incidents[0]["id"], "state": "open", "reason": "missed",
-        "opened_at": "2026-03-02T12:01:01Z",
+        "opened_at": "2026-03-02T12:01:01Z", "suppressed": False,
     }
     assert (third["status"], third["last_ping_at"], third["next_due_at"], third["incident"]) == (
         "pending", None, None, None
@@ -91,7 +91,8 @@ async def test_the_incident_summary_follows_an_acknowledgement(
 
     assert item["status"] == "down"
     assert item["incident"] == {"id": incident["id"], "state": "acknowledged",
-                                "reason": "failed", "opened_at": "2026-03-02T12:00:00Z"}
+                                "reason": "failed", "opened_at": "2026-03-02T12:00:00Z",
+                                "suppressed": False}
 
 
 @pytest.mark.parametrize(

@@ -72,7 +72,7 @@ async def test_it_lists_pings_newest_first_with_every_detail(
     pings = await pings_of(app_client, made["id"])
 
     common = {"rid": None, "source_ip": "203.0.113.7", "user_agent": "backup.sh/1.0",
-              "truncated": False}
+              "truncated": False, "rule": None}
     assert [{k: v for k, v in p.items() if k != "id"} for p in pings] == [
         {**common, "kind": "log", "received_at": "2026-03-02T12:02:43.500000Z", "exit_code": None,
          "duration": None, "method": "POST", "body": "just a note", "body_size": 11},

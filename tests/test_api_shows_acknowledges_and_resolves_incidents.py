@@ -99,7 +99,8 @@ async def test_a_missed_heartbeat_opens_one_incident(
     [opened] = page["items"]
     assert opened == {
         "id": opened["id"], "heartbeat_id": made["id"], "state": "open", "reason": "missed",
-        "exit_code": None, "output": "", "opened_at": "2026-03-02T12:01:30Z",
+        "exit_code": None, "output": "", "detail": "", "suppressed_by": None,
+        "suppressed": False, "opened_at": "2026-03-02T12:01:30Z",
         "acknowledged_at": None, "acknowledged_by": None, "resolved_at": None,
         "resolved_by": None, "timeline": None, "notifications": None,
     }

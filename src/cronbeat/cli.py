@@ -27,6 +27,7 @@ LAZY_COMMANDS = {
     **{name: "cronbeat.cli_client" for name in (
         "members", "channels", "schedules", "oncall", "overrides", "policies", "incidents")},
     **{name: "cronbeat.cli_heartbeats" for name in ("heartbeats", "import-crontab")},
+    "maintenance": "cronbeat.cli_maintenance",
 }
 
 
@@ -100,7 +101,9 @@ def main() -> None:
 @click.option("--host", help="Address to listen on [env CRONBEAT_HOST, default 127.0.0.1]")
 @click.option("--port", type=int, help="Port [env CRONBEAT_PORT, default 8000]")
 @click.option("--no-worker", is_flag=True, help="Serve HTTP only; run `cronbeat worker` apart")
-def serve(host: str | None, port: int | None, no_worker: bool) -> None:
+@click.option("--smtp-port", type=int, help="Also take email pings (mail to <token>@any-domain) "
+              "on this port [env CRONBEAT_PING_SMTP_PORT, default off]")
+def serve(host: str | None, port: int | None, no_worker: bool, smtp_port: int | None) -> None:
     """Run the HTTP server (and, unless --no-worker, the background worker)."""
     import asyncio
 
@@ -108,13 +111,16 @@ def serve(host: str | None, port: int | None, no_worker: bool) -> None:
 
     from cronbeat.api.app import create_app
 
-    settings = _settings(host=host, port=port)
+    settings = _settings(host=host, port=port, ping_smtp_port=smtp_port)
     _logging(settings)
     url = _prepare(settings)
     asyncio.run(_first_start(settings, url))
     console().print(f"cronbeat {__version__}: database {_safe(url)}")
     console().print(f"listening on {settings.resolved_base_url()} "
                   f"({'no worker' if no_worker else 'with worker'})")
+    if settings.ping_smtp_port is not None:
+        console().print(f"email pings: SMTP on {settings.host}:{settings.ping_smtp_port}, "
+                        "mail to <token>@<any domain>")
     app = create_app(settings, run_worker=not no_worker)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
                 access_log=False, timeout_graceful_shutdown=10)

@@ -398,6 +398,9 @@ def policies_show(api: Api, policy_id: int) -> None:
         if policy["repeat"]:
             say(f"then again {policy['repeat']} times, "
                  f"{duration_text(policy['repeat_delay'])} after the last step")
+        if policy.get("realert_every"):
+            say(f"re-alert every {duration_text(policy['realert_every'])} while open and "
+                "unacknowledged")
 
     api.show(policy, render)
 

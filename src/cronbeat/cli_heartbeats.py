@@ -19,6 +19,72 @@ SYSTEM_CRONTABS = ("/etc/crontab", "/etc/cron.d/")
 CRONTAB_TAG = "crontab"
 
 
+def rule_options(command: Any) -> Any:
+    """The per-heartbeat alerting options `add` and `edit` share."""
+    options = [
+        click.option("--failure-threshold", type=click.IntRange(1, 100),
+                     help="Page on this many failures or misses in a row [default: 1]"),
+        click.option("--recovery-threshold", type=click.IntRange(1, 100),
+                     help="Resolve on this many successes in a row [default: 1]"),
+        click.option("--output-rule", "output_rules", multiple=True,
+                     metavar="ACTION:MATCH:PATTERN",
+                     help="e.g. fail:keyword:ERROR or succeed:regex:'^0 errors$'; repeatable, "
+                     "tried in the order given, the first match decides; on edit the list "
+                     "replaces the old one"),
+        click.option("--no-output-rules", is_flag=True, default=None,
+                     help="Remove every output rule"),
+        click.option("--min-runtime", help="A run (/start to success) shorter than this "
+                     "fails, e.g. 5m; 'off' for none"),
+        click.option("--early-tolerance", help="A run begun more than this before its "
+                     "scheduled time is flagged too early, e.g. 1h; 'off' for never"),
+        click.option("--early-fails/--early-flags", default=None,
+                     help="A run begun too early fails, or is only flagged [default: flagged]"),
+        click.option("--depends-on", help="Id of a heartbeat this one depends on (its "
+                     "incidents page nobody while that one is down); 'off' for none"),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def rule_fields(rules: dict[str, Any]) -> dict[str, Any]:
+    """The API fields of the options that were given."""
+    fields = {name: value for name, value in rules.items()
+              if value is not None and name not in ("output_rules", "no_output_rules")}
+    for name in ("min_runtime", "early_tolerance"):
+        if name in fields:
+            fields[name] = None if fields[name] == "off" else parse_duration(fields[name])
+    if "depends_on" in fields:
+        fields["depends_on"] = None if fields["depends_on"] == "off" else _id(fields["depends_on"])
+    if rules.get("no_output_rules"):
+        fields["output_rules"] = []
+    elif rules.get("output_rules"):
+        fields["output_rules"] = [_output_rule(text) for text in rules["output_rules"]]
+    return fields
+
+
+def _id(text: str) -> int:
+    if not text.isascii() or not text.isdigit():
+        raise click.BadParameter(f"{text!r}: give a heartbeat id or 'off'",
+                                 param_hint="--depends-on")
+    return int(text)
+
+
+def _output_rule(text: str) -> dict[str, str]:
+    action, _, rest = text.partition(":")
+    match, _, pattern = rest.partition(":")
+    if action not in ("fail", "succeed") or match not in ("keyword", "regex") or not pattern:
+        raise click.BadParameter(f"{text!r}: use ACTION:MATCH:PATTERN, ACTION fail or succeed, "
+                                 "MATCH keyword or regex", param_hint="--output-rule")
+    return {"action": action, "match": match, "pattern": pattern}
+
+
+def status_text(hb: dict[str, Any]) -> str:
+    """The status, with "failing 2 of 3" and the like when a threshold is being counted."""
+    streak = hb.get("streak_text")
+    return f"{hb['status']} ({streak})" if streak else str(hb["status"])
+
+
 @click.group()
 def heartbeats() -> None:
     """Heartbeats on a running server."""
@@ -34,7 +100,7 @@ def heartbeats_list(api: Api, status: str | None, tag: str | None) -> None:
     items = all_heartbeats(api, params)
     api.show(items, lambda: table(
         ("ID", "Name", "Status", "Schedule", "Last ping", "Next due", "Tags"),
-        ((hb["id"], hb["name"], hb["status"], hb["schedule_text"], _when(hb["last_ping_at"]),
+        ((hb["id"], hb["name"], status_text(hb), hb["schedule_text"], _when(hb["last_ping_at"]),
           _when(hb["next_due_at"]), ", ".join(hb["tags"])) for hb in items),
     ))
 
@@ -43,24 +109,43 @@ def heartbeats_list(api: Api, status: str | None, tag: str | None) -> None:
 @click.argument("name")
 @click.option("--period", help="Expected time between pings: seconds, or 30m, 1h, 1d...")
 @click.option("--schedule", help="Cron expression or nickname, e.g. '30 2 * * *' or @daily")
-@click.option("--timezone", default="UTC", show_default=True, help="IANA time zone of --schedule")
+@click.option("--oncalendar", help="systemd OnCalendar expression, e.g. 'Mon..Fri 02:30'")
+@click.option("--timezone", default="UTC", show_default=True,
+              help="IANA time zone of --schedule or --oncalendar")
 @click.option("--grace", default="5m", show_default=True, help="Allowed lateness")
 @click.option("--max-runtime", help="Longest run after a /start ping")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable)")
+@rule_options
 @with_api
 def heartbeats_add(api: Api, name: str, period: str | None, schedule: str | None,
-                   timezone: str, grace: str, max_runtime: str | None,
-                   tags: tuple[str, ...]) -> None:
+                   oncalendar: str | None, timezone: str, grace: str, max_runtime: str | None,
+                   tags: tuple[str, ...], **rules: Any) -> None:
     """Create a heartbeat and print its ping URL."""
     body: dict[str, Any] = {"name": name, "grace": parse_duration(grace), "tags": list(tags)}
+    body.update(rule_fields(rules))
     if period:
         body["period"] = parse_duration(period)
     if schedule:
         body.update(schedule=schedule, timezone=timezone)
+    if oncalendar:
+        body.update(oncalendar=oncalendar, timezone=timezone)
     if max_runtime:
         body["max_runtime"] = parse_duration(max_runtime)
     made = api.call("POST", "/heartbeats", body=body)
     api.show(made, lambda: say(f"created heartbeat {made['id']}: {made['ping_url']}"))
+
+
+@heartbeats.command("edit")
+@click.argument("heartbeat_id", type=int)
+@rule_options
+@with_api
+def heartbeats_edit(api: Api, heartbeat_id: int, **rules: Any) -> None:
+    """Change a heartbeat's alerting rules; what is not given stays as it is."""
+    body = rule_fields(rules)
+    if not body:
+        raise click.UsageError("nothing to change: give at least one option")
+    hb = api.call("PATCH", f"/heartbeats/{heartbeat_id}", body=body)
+    api.show(hb, lambda: say(f"{hb['name']} (id {hb['id']}): {status_text(hb)}"))
 
 
 @heartbeats.command("show")
@@ -72,16 +157,32 @@ def heartbeats_show(api: Api, heartbeat_id: int) -> None:
     pings = api.call("GET", f"/heartbeats/{heartbeat_id}/pings", params={"limit": "10"})
 
     def render() -> None:
-        say(f"{hb['name']} (id {hb['id']}): {hb['status']}")
+        say(f"{hb['name']} (id {hb['id']}): {status_text(hb)}")
         say(f"schedule: {hb['schedule_text']}, grace {hb['grace']} s")
+        say(f"page after {hb['failure_threshold']} failure(s) in a row, resolve after "
+            f"{hb['recovery_threshold']} success(es) in a row")
+        bounds = [f"at least {hb['min_runtime']} s" if hb["min_runtime"] else "",
+                  f"at most {hb['max_runtime']} s" if hb["max_runtime"] else ""]
+        if any(bounds):
+            say("run time: " + ", ".join(b for b in bounds if b))
+        if hb["depends_on"] is not None:
+            say(f"depends on heartbeat {hb['depends_on']}")
+        if hb["early_tolerance"] is not None:
+            say(f"too early: more than {hb['early_tolerance']} s before its time "
+                f"({'fails' if hb['early_fails'] else 'flagged'})")
+        for number, rule in enumerate(hb["output_rules"], 1):
+            say(f"output rule #{number}: {rule['match']} {rule['pattern']!r} → {rule['action']}")
         say(f"ping URL: {hb['ping_url']}")
         say(f"last ping: {_when(hb['last_ping_at'])}, next due: {_when(hb['next_due_at'])}")
         if hb["incident"]:
             say(f"incident {hb['incident']['id']}: {hb['incident']['reason']}, "
-                f"{hb['incident']['state']}")
-        table(("Received", "Kind", "Exit code", "Duration", "Output"),
+                f"{hb['incident']['state']}"
+                + (", suppressed (a heartbeat it depends on is down)"
+                   if hb["incident"]["suppressed"] else ""))
+        table(("Received", "Kind", "Exit code", "Duration", "Rule", "Output"),
               ((_when(p["received_at"]), p["kind"], p["exit_code"], p["duration"],
-                " ".join(p["body"].split())[:60]) for p in pings))
+                (p["rule"] or "").split(" ")[0], " ".join(p["body"].split())[:60])
+               for p in pings))
 
     api.show({"heartbeat": hb, "pings": pings}, render)
 

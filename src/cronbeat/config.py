@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     database_url: str | None = Field(None, description="sqlite:///... or postgresql://...")
     host: str = Field("127.0.0.1", description="Address to listen on")
     port: int = Field(8000, ge=1, le=65535, description="Port to listen on")
+    ping_smtp_port: int | None = Field(
+        None, ge=1, le=65535, description="Port of the email ping listener; unset: off")
     base_url: str | None = Field(None, description="Public URL used in ping URLs")
     max_body: int = Field(100_000, ge=0, le=10_000_000, description="Bytes of ping body kept")
     ping_batch: int = Field(256, ge=1, le=10_000, description="Most pings committed at once")

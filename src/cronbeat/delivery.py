@@ -123,4 +123,5 @@ def incident_facts(incident: Incident, heartbeat: Heartbeat) -> messages.Inciden
         output=incident.output, opened_at=incident.opened_at,
         last_ping_at=heartbeat.last_ping_at, max_runtime=heartbeat.max_runtime,
         resolved_at=incident.resolved_at, resolved_by=incident.resolved_by,
+        detail=incident.detail,
     )

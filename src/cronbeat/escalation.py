@@ -21,6 +21,19 @@ MAX_STEPS = 20
 MAX_TARGETS = 20
 MAX_WAIT = 7 * 24 * 3600
 MAX_REPEAT = 20
+MIN_REALERT = 60
+
+
+def next_realert(policy: Policy, previous: datetime, now: datetime) -> datetime | None:
+    """The re-alert after the one due at `previous`: `realert_every` later, skipping any that
+    a stopped worker missed (one re-alert on catching up, not a burst)."""
+    if not policy.realert_every:
+        return None
+    every = timedelta(seconds=policy.realert_every)
+    following = previous + every
+    if following <= now:
+        following += every * ((now - following) // every + 1)
+    return following
 
 
 class TargetKind(StrEnum):
@@ -47,6 +60,9 @@ class Policy:
     steps: tuple[Step, ...]
     repeat: int = 0
     repeat_delay: int = 0
+    # Seconds between re-alerts to everyone paged so far, while the incident stays open and
+    # unacknowledged; 0: none. Runs beside the steps and their repeats.
+    realert_every: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -57,6 +73,7 @@ class Policy:
             ],
             "repeat": self.repeat,
             "repeat_delay": self.repeat_delay,
+            "realert_every": self.realert_every,
         }
 
     @classmethod
@@ -70,6 +87,7 @@ class Policy:
             ),
             repeat=int(data.get("repeat", 0)),
             repeat_delay=int(data.get("repeat_delay", 0)),
+            realert_every=int(data.get("realert_every") or 0),
         )
 
 
@@ -169,5 +187,8 @@ def validate(policy: Policy) -> None:
         raise ValueError(f"repeat must be 0 to {MAX_REPEAT}")
     if not 0 <= policy.repeat_delay <= MAX_WAIT:
         raise ValueError(f"repeat_delay must be 0 to {MAX_WAIT} seconds")
+    if policy.realert_every and not MIN_REALERT <= policy.realert_every <= MAX_WAIT:
+        raise ValueError(f"realert_every must be 0 (never) or {MIN_REALERT} to {MAX_WAIT} "
+                         "seconds")
     if policy.repeat and policy.repeat_delay + sum(s.wait for s in policy.steps) == 0:
         raise ValueError("a repeating policy needs a repeat_delay or a wait, or it pages in a loop")

@@ -31,6 +31,7 @@ class IncidentFacts:
     max_runtime: int | None
     resolved_at: datetime | None = None
     resolved_by: str | None = None
+    detail: str = ""  # e.g. "finished in 2 s, expected at least 5 min"
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,10 @@ def reason_text(facts: IncidentFacts) -> str:
     if facts.reason is IncidentReason.TIMED_OUT:
         limit = "" if facts.max_runtime is None else f" of {duration_text(facts.max_runtime)}"
         return f"ran longer than its maximum run time{limit}"
+    if facts.reason is IncidentReason.TOO_SHORT:
+        return facts.detail or "finished sooner than its minimum run time"
+    if facts.reason is IncidentReason.TOO_EARLY:
+        return facts.detail or "ran too early"
     code = "" if facts.exit_code is None else f" with exit code {facts.exit_code}"
     return f"failed{code}"
 
@@ -137,7 +142,8 @@ def _payload(event: str, facts: IncidentFacts, links: Links, key: str, text: str
         "heartbeat": {"id": facts.heartbeat_id, "name": facts.heartbeat_name,
                       "tags": list(facts.tags)},
         "incident": {
-            "id": facts.incident_id, "reason": facts.reason.value, "exit_code": facts.exit_code,
+            "id": facts.incident_id, "reason": facts.reason.value, "detail": facts.detail,
+            "exit_code": facts.exit_code,
             "output": output_snippet(facts.output), "opened_at": facts.opened_at.isoformat(),
             "resolved_at": None if facts.resolved_at is None else facts.resolved_at.isoformat(),
         },

@@ -1,8 +1,12 @@
-"""When a heartbeat is expected: a fixed period, or a cron expression in a time zone.
+"""When a heartbeat is expected: a fixed period, a cron expression in a time zone, or a
+systemd OnCalendar expression in a time zone.
 
 Pure: no I/O, no clock. Cron maths is cronsim's, which fires like the cron daemon around
 daylight-saving changes (a job in a skipped hour runs right after the jump, a fixed-time job
-in a repeated hour runs once).
+in a repeated hour runs once). OnCalendar maths is the `oncalendar` library's, which follows
+systemd timers: a time in a skipped hour does not fire; a time in a repeated hour is expected
+in its first pass, and after that run the next expected time is the next one after the
+repeated hour (a systemd timer may run again in the second pass: that ping is harmless).
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cronsim import CronSim, CronSimError
+from oncalendar import OnCalendar as OnCalendarTimes
+from oncalendar import OnCalendarError
 
 MIN_PERIOD = 1
 MAX_PERIOD = 366 * 24 * 3600
@@ -70,7 +76,30 @@ class Cron:
         return f"{text} ({self.timezone})"
 
 
-Schedule = Period | Cron
+@dataclass(frozen=True)
+class Calendar:
+    """A systemd timer's `OnCalendar=` expression, e.g. `Mon..Fri 02:30` or `*-*-01 04:00`."""
+
+    expression: str
+    timezone: str
+
+    def next_due(self, after: datetime) -> datetime:
+        """The first calendar time strictly after `after`, in UTC."""
+        times = OnCalendarTimes(self.expression, after.astimezone(ZoneInfo(self.timezone)))
+        for _ in range(3):  # as for cron: a repeated hour can answer with a past time
+            try:
+                due = next(times).astimezone(UTC)
+            except StopIteration:
+                break
+            if due > after:
+                return due
+        raise ScheduleError("oncalendar", f"no calendar time after {after.isoformat()}")
+
+    def describe(self) -> str:
+        return f"OnCalendar {self.expression} ({self.timezone})"
+
+
+Schedule = Period | Cron | Calendar
 
 
 def upcoming(schedule: Schedule, after: datetime, count: int) -> list[datetime]:
@@ -122,6 +151,25 @@ def parse_cron(expression: str, timezone: str, now: datetime) -> Cron:
             "schedule", f"cron expression {expression!r} never fires (or not within years)"
         ) from None
     return Cron(expression, zone)
+
+
+def parse_oncalendar(expression: str, timezone: str, now: datetime) -> Calendar:
+    """Validate a systemd OnCalendar expression by asking for its next two times after `now`."""
+    zone = parse_timezone(timezone)
+    expression = " ".join(expression.split())
+    if not expression:
+        raise ScheduleError("oncalendar", "give an OnCalendar expression, e.g. 'Mon..Fri 02:30'")
+    try:
+        times = OnCalendarTimes(expression, now.astimezone(ZoneInfo(zone)))
+        next(times)
+        next(times)
+    except OnCalendarError as exc:
+        raise ScheduleError("oncalendar",
+                            f"invalid OnCalendar expression {expression!r}: {exc}") from None
+    except StopIteration:
+        raise ScheduleError(
+            "oncalendar", f"OnCalendar expression {expression!r} never fires again") from None
+    return Calendar(expression, zone)
 
 
 def parse_duration(field: str, seconds: int, minimum: int) -> timedelta:

@@ -12,7 +12,17 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
 from cronbeat import __version__
-from cronbeat.api import badges, errors, heartbeats, incidents, oncall, pages, people, ping
+from cronbeat.api import (
+    badges,
+    errors,
+    heartbeats,
+    incidents,
+    maintenance,
+    oncall,
+    pages,
+    people,
+    ping,
+)
 from cronbeat.api import metrics as metrics_route
 from cronbeat.api import team as team_route
 from cronbeat.api.auth import ApiKeyMiddleware
@@ -25,6 +35,7 @@ from cronbeat.db.engine import Database
 from cronbeat.delivery import Deliverer
 from cronbeat.metrics import Metrics
 from cronbeat.ping_writer import PingWriter
+from cronbeat.smtp_pings import start_listener
 from cronbeat.worker import Worker
 
 # In `serve` the worker is woken by every nearer deadline, so it only needs to wake by itself
@@ -63,9 +74,15 @@ def create_app(
         for loop in (context.worker, context.deliverer):
             if loop is not None:
                 loop.start()
+        mail = None
+        if settings.ping_smtp_port is not None:
+            mail = await start_listener(writer, the_clock, settings.max_body, settings.host,
+                                        settings.ping_smtp_port)
         try:
             yield
         finally:
+            if mail is not None:  # no new mail; the pings of mail in flight still commit
+                mail.close()
             # Pings already accepted are committed before the process goes.
             await context.writer.stop()
             for loop in (context.worker, context.deliverer):
@@ -86,6 +103,7 @@ def create_app(
     app.include_router(oncall.router)
     app.include_router(team_route.router)
     app.include_router(badges.router)
+    app.include_router(maintenance.router)
     app.router.routes.extend(ping.routes)
     app.router.routes.extend(pages.routes)
     app.router.routes.extend(dashboard_routes)

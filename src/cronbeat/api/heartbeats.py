@@ -17,10 +17,12 @@ from cronbeat.api.schemas import (
     HeartbeatList,
     HeartbeatOut,
     HeartbeatUpdate,
+    OutputRuleIn,
     PingOut,
     cursor,
 )
 from cronbeat.enums import Status
+from cronbeat.output_rules import OutputRule
 from cronbeat.services import heartbeats as service
 from cronbeat.services.heartbeats import HeartbeatSpec
 from cronbeat.services.teams import Principal
@@ -32,9 +34,14 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 @router.post("", status_code=201, responses=responses(*WRITE, 409))
 async def create_heartbeat(body: HeartbeatCreate, who: Writer, ctx: Ctx) -> HeartbeatOut:
     spec = HeartbeatSpec(
-        name=body.name, period=body.period, schedule=body.schedule, timezone=body.timezone,
+        name=body.name, period=body.period, schedule=body.schedule, oncalendar=body.oncalendar,
+        timezone=body.timezone,
         grace=body.grace, max_runtime=body.max_runtime, tags=tuple(body.tags),
         description=body.description, policy_id=body.policy_id, slug=body.slug,
+        failure_threshold=body.failure_threshold, recovery_threshold=body.recovery_threshold,
+        output_rules=rules_in(body.output_rules), min_runtime=body.min_runtime,
+        early_tolerance=body.early_tolerance, early_fails=body.early_fails,
+        depends_on=body.depends_on,
     )
     async with ctx.db.write() as session:
         heartbeat = await service.create_heartbeat(session, who.team_id, spec, ctx.clock.now(),
@@ -71,6 +78,8 @@ async def update_heartbeat(
     heartbeat_id: HeartbeatId, body: HeartbeatUpdate, who: Writer, ctx: Ctx
 ) -> HeartbeatOut:
     changes = body.model_dump(exclude_unset=True)
+    if body.output_rules is not None:
+        changes["output_rules"] = rules_in(body.output_rules)
     async with ctx.db.write() as session:
         heartbeat = await service.get_heartbeat(session, who.team_id, heartbeat_id,
                                                 for_update=True)
@@ -85,7 +94,7 @@ async def update_heartbeat(
 async def delete_heartbeat(heartbeat_id: HeartbeatId, who: Writer, ctx: Ctx) -> Response:
     async with ctx.db.write() as session:
         heartbeat = await service.get_heartbeat(session, who.team_id, heartbeat_id)
-        await service.delete_heartbeat(session, heartbeat)
+        await service.delete_heartbeat(session, heartbeat, now=ctx.clock.now())
     return Response(status_code=204)
 
 
@@ -131,6 +140,10 @@ async def list_flips(
         await service.get_heartbeat(session, who.team_id, heartbeat_id)
         flips = await service.recent_flips(session, heartbeat_id, limit=limit)
     return [render_flip(flip) for flip in flips]
+
+
+def rules_in(rules: list[OutputRuleIn]) -> tuple[OutputRule, ...]:
+    return tuple(OutputRule(rule.match, rule.pattern, rule.action) for rule in rules)
 
 
 def actor(who: Principal) -> str:

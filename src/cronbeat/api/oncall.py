@@ -164,7 +164,8 @@ async def list_policies(who: Reader, ctx: Ctx) -> list[PolicyOut]:
 @router.post("/policies", status_code=201, tags=POLICIES, responses=responses(*WRITE))
 async def create_policy(body: PolicyCreate, who: Writer, ctx: Ctx) -> PolicyOut:
     spec = service.PolicySpec(name=body.name, steps=parse_steps(body.steps),
-                              repeat=body.repeat, repeat_delay=body.repeat_delay)
+                              repeat=body.repeat, repeat_delay=body.repeat_delay,
+                              realert_every=body.realert_every)
     async with ctx.db.write() as session:
         policy = await service.create_policy(session, who.team_id, spec, ctx.clock.now())
         default = await service.default_policy_id(session, who.team_id)
@@ -236,6 +237,7 @@ def render_policy(policy: Policy, default_id: int | None) -> PolicyOut:
     spec = service.policy_spec_of(policy)
     return PolicyOut(
         id=policy.id, name=policy.name, repeat=policy.repeat, repeat_delay=policy.repeat_delay,
+        realert_every=policy.realert_every,
         steps=[StepOut(wait=step.wait,
                        targets=[TargetOut(kind=t.kind, ref=t.ref) for t in step.targets])
                for step in spec.steps],

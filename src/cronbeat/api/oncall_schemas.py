@@ -216,6 +216,9 @@ class PolicyCreate(_Input):
     steps: list[StepIn] = Field(min_length=1, max_length=escalation.MAX_STEPS)
     repeat: int = Field(0, ge=0, le=escalation.MAX_REPEAT, strict=True)
     repeat_delay: Wait = 0
+    realert_every: Wait = Field(0, description="Seconds between re-alerts to everyone paged "
+                                "so far while the incident stays open and unacknowledged "
+                                "(60 or more; 0: never)")
 
 
 class PolicyUpdate(_Input):
@@ -223,6 +226,7 @@ class PolicyUpdate(_Input):
     steps: list[StepIn] | None = Field(None, min_length=1, max_length=escalation.MAX_STEPS)
     repeat: int | None = Field(None, ge=0, le=escalation.MAX_REPEAT, strict=True)
     repeat_delay: Wait | None = None
+    realert_every: Wait | None = None
 
 
 class TargetOut(BaseModel):
@@ -241,5 +245,6 @@ class PolicyOut(BaseModel):
     steps: list[StepOut]
     repeat: int
     repeat_delay: int
+    realert_every: int = Field(description="Seconds between re-alerts; 0: never")
     is_default: bool = Field(description="Used by heartbeats that name no policy")
     created_at: datetime

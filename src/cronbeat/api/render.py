@@ -11,15 +11,18 @@ from cronbeat.api.schemas import (
     IncidentOut,
     IncidentSummary,
     NotificationSummary,
+    OutputRuleOut,
     PingOut,
 )
 from cronbeat.config import Settings
 from cronbeat.db.models import Flip, Heartbeat, Incident, IncidentEvent, Ping
 from cronbeat.db.outbox_models import Notification
 from cronbeat.enums import Status
-from cronbeat.schedules import Cron, Period
-from cronbeat.services.flips import schedule_of
+from cronbeat.schedules import Calendar, Cron, Schedule
+from cronbeat.services.flips import facts_of, schedule_of
+from cronbeat.services.incidents import is_suppressed
 from cronbeat.services.pings import output_text
+from cronbeat.status import streak_text
 
 
 def ping_url(settings: Settings, token: str) -> str:
@@ -38,14 +41,21 @@ def render_heartbeat(
         tags=list(heartbeat.tags), status=heartbeat.status, token=heartbeat.token,
         ping_url=ping_url(settings, heartbeat.token), slug=heartbeat.slug,
         period=heartbeat.period,
-        schedule=heartbeat.schedule, timezone=heartbeat.timezone,
+        schedule=heartbeat.schedule, oncalendar=heartbeat.oncalendar, timezone=heartbeat.timezone,
         schedule_text=_schedule_text(schedule), grace=heartbeat.grace,
         max_runtime=heartbeat.max_runtime, policy_id=heartbeat.policy_id,
+        failure_threshold=heartbeat.failure_threshold,
+        recovery_threshold=heartbeat.recovery_threshold,
+        failure_streak=heartbeat.failure_streak, success_streak=heartbeat.success_streak,
+        streak_text=streak_text(facts_of(heartbeat)),
+        output_rules=[OutputRuleOut.model_validate(rule) for rule in heartbeat.output_rules],
+        min_runtime=heartbeat.min_runtime, early_tolerance=heartbeat.early_tolerance,
+        early_fails=heartbeat.early_fails, depends_on=heartbeat.depends_on_id,
         last_ping_at=heartbeat.last_ping_at,
         next_due_at=next_due, started_at=heartbeat.started_at,
         incident=None if incident is None else IncidentSummary(
             id=incident.id, state=incident.state, reason=incident.reason,
-            opened_at=incident.opened_at,
+            opened_at=incident.opened_at, suppressed=is_suppressed(incident),
         ),
         created_at=heartbeat.created_at, updated_at=heartbeat.updated_at,
     )
@@ -56,7 +66,7 @@ def render_ping(ping: Ping) -> PingOut:
         id=ping.id, kind=ping.kind, received_at=ping.received_at, exit_code=ping.exit_code,
         rid=ping.rid, duration=ping.duration, method=ping.method, source_ip=ping.source_ip,
         user_agent=ping.user_agent, body=output_text(ping.body), body_size=ping.body_size,
-        truncated=ping.truncated,
+        truncated=ping.truncated, rule=ping.rule,
     )
 
 
@@ -72,6 +82,8 @@ def render_incident(
     return IncidentOut(
         id=incident.id, heartbeat_id=incident.heartbeat_id, state=incident.state,
         reason=incident.reason, exit_code=incident.exit_code, output=incident.output,
+        detail=incident.detail, suppressed_by=incident.suppressed_by,
+        suppressed=is_suppressed(incident),
         opened_at=incident.opened_at, acknowledged_at=incident.acknowledged_at,
         acknowledged_by=incident.acknowledged_by, resolved_at=incident.resolved_at,
         resolved_by=incident.resolved_by,
@@ -90,8 +102,8 @@ def render_incident(
     )
 
 
-def _schedule_text(schedule: Period | Cron) -> str:
-    if isinstance(schedule, Cron):
+def _schedule_text(schedule: Schedule) -> str:
+    if isinstance(schedule, Cron | Calendar):
         return schedule.describe()
     return f"every {_seconds_text(schedule.seconds)}"
 

@@ -98,10 +98,22 @@ class Heartbeat(Base):
 
     period: Mapped[int | None] = mapped_column(Integer)
     schedule: Mapped[str | None] = mapped_column(String(200))
+    oncalendar: Mapped[str | None] = mapped_column(String(200))  # systemd OnCalendar=
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     grace: Mapped[int] = mapped_column(Integer)
     max_runtime: Mapped[int | None] = mapped_column(Integer)
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("policies.id", ondelete="SET NULL"))
+    failure_threshold: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    recovery_threshold: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The heartbeat this one depends on: while it is down, this one's incidents page nobody.
+    depends_on_id: Mapped[int | None] = mapped_column(
+        ForeignKey("heartbeats.id", ondelete="SET NULL"))
+    min_runtime: Mapped[int | None] = mapped_column(Integer)
+    early_tolerance: Mapped[int | None] = mapped_column(Integer)
+    early_fails: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # [{"match": "keyword"|"regex", "pattern": ..., "action": "fail"|"succeed"}], in order.
+    output_rules: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list,
+                                                               server_default="[]")
 
     status: Mapped[Status] = mapped_column(_enum(Status))
     last_ping_at: Mapped[datetime | None]
@@ -109,6 +121,11 @@ class Heartbeat(Base):
     anchor_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     started_rid: Mapped[str | None] = mapped_column(String(64))
+    started_early: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                server_default=text("false"))
+    # Failures in a row counted below the failure threshold; successes in a row while down.
+    failure_streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    success_streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     deadline: Mapped[datetime | None]
     # The incident not yet resolved, if any (no foreign key: the two tables point at each other).
     incident_id: Mapped[int | None] = mapped_column(Id)
@@ -146,6 +163,9 @@ class Ping(Base):
     method: Mapped[str] = mapped_column(String(8))
     source_ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
+    # The rules that decided what the ping counts as (`kind` is the decision) or flagged it: an
+    # output rule, a run shorter than its minimum, a run begun too early.
+    rule: Mapped[str | None] = mapped_column(String(300))
 
 
 class Flip(Base):
@@ -181,16 +201,23 @@ class Incident(Base):
     reason: Mapped[IncidentReason] = mapped_column(_enum(IncidentReason))
     exit_code: Mapped[int | None] = mapped_column(Integer)
     output: Mapped[str] = mapped_column(Text, default="")
+    # What the reason alone does not say, e.g. "finished in 2 s, expected at least 5 min".
+    detail: Mapped[str] = mapped_column(Text, default="", server_default="")
     opened_at: Mapped[datetime]
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[str | None] = mapped_column(String(200))
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(200))
+    # The incident of the heartbeat this one depends on, open when this one opened: this one
+    # pages nobody until that one resolves (no foreign key: it may be deleted).
+    suppressed_by: Mapped[int | None] = mapped_column(Id, index=True)
     # The policy as it was when the incident opened: editing the policy changes nothing here.
     policy: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     escalation_step: Mapped[int] = mapped_column(Integer, default=0)
     escalation_cycle: Mapped[int] = mapped_column(Integer, default=0)
     next_escalation_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The next re-alert to everyone paged so far (the policy's `realert_every`), while open.
+    next_realert_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class IncidentEvent(Base):
@@ -206,5 +233,6 @@ class IncidentEvent(Base):
 
 
 # The other tables, so that importing this module registers every table with the metadata.
+from cronbeat.db import maintenance_models as maintenance_models  # noqa: E402
 from cronbeat.db import oncall_models as oncall_models  # noqa: E402
 from cronbeat.db import outbox_models as outbox_models  # noqa: E402

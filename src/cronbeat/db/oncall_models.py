@@ -79,4 +79,5 @@ class Policy(Base):
     steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     repeat: Mapped[int] = mapped_column(Integer, default=0)
     repeat_delay: Mapped[int] = mapped_column(Integer, default=0)
+    realert_every: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime]

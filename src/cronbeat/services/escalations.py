@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cronbeat import escalation, oncall
@@ -15,6 +15,7 @@ from cronbeat.db.oncall_models import Channel, ContactMethod, OnCallSchedule, Ov
 from cronbeat.db.outbox_models import Notification
 from cronbeat.enums import EventKind, IncidentState, NotificationPurpose
 from cronbeat.escalation import Position, Recipient, TargetKind
+from cronbeat.services.maintenance import paging_held_until
 from cronbeat.services.outbox import enqueue
 
 EMAIL = "email"
@@ -31,24 +32,30 @@ async def policy_for(session: AsyncSession, heartbeat: Heartbeat) -> escalation.
     if row is None:
         return escalation.default_policy()
     return escalation.Policy.from_json(
-        {"steps": row.steps, "repeat": row.repeat, "repeat_delay": row.repeat_delay}
+        {"steps": row.steps, "repeat": row.repeat, "repeat_delay": row.repeat_delay,
+         "realert_every": row.realert_every}
     )
 
 
 async def start_escalation(
-    session: AsyncSession, incident: Incident, heartbeat: Heartbeat, now: datetime
+    session: AsyncSession, incident: Incident, heartbeat: Heartbeat, now: datetime,
+    *, since: datetime | None = None,
 ) -> None:
     """Copy the policy onto the incident (later edits of the policy do not reach it) and fire
-    whatever is due at once: usually step 1."""
+    whatever is due at once: usually step 1. Steps are timed from `since` (default: when the
+    incident opened)."""
     policy = await policy_for(session, heartbeat)
     incident.policy = policy.to_json()
-    _store_position(incident, escalation.first_position(policy, incident.opened_at))
+    _store_position(incident, escalation.first_position(policy, since or incident.opened_at))
     await escalate(session, incident, now)
 
 
 async def escalate(session: AsyncSession, incident: Incident, now: datetime) -> None:
-    """Fire every step of the incident's escalation that is due at `now`."""
+    """Fire every step of the incident's escalation that is due at `now`; inside a maintenance
+    window of its heartbeat, hold the due step until the window ends instead."""
     if incident.policy is None:
+        return
+    if await _held_by_maintenance(session, incident, now):
         return
     policy = escalation.Policy.from_json(incident.policy)
     position = None if incident.next_escalation_at is None else Position(
@@ -57,10 +64,74 @@ async def escalate(session: AsyncSession, incident: Incident, now: datetime) -> 
     for fired in todo.fire:
         await _fire(session, incident, policy.steps[fired.step], fired, now)
     _store_position(incident, todo.next)
+    await _realert(session, incident, policy, paged_now=bool(todo.fire), now=now)
+
+
+async def _realert(
+    session: AsyncSession, incident: Incident, policy: escalation.Policy, *, paged_now: bool,
+    now: datetime,
+) -> None:
+    """Alert everyone paged so far again, every `realert_every`, from the first page on."""
+    if incident.state is not IncidentState.OPEN or not policy.realert_every:
+        incident.next_realert_at = None
+        return
+    due = incident.next_realert_at
+    if due is None:
+        if paged_now:  # the first page: re-alerts count from it
+            incident.next_realert_at = escalation.next_realert(policy, now, now)
+        return
+    if due > now:
+        return
+    again = await resend_alerts(session, incident, now)
+    session.add(IncidentEvent(
+        incident_id=incident.id, at=now, kind=EventKind.NOTIFIED, actor="cronbeat",
+        detail="re-alert, still open and unacknowledged: " + (", ".join(again) or "nobody"),
+    ))
+    incident.next_realert_at = escalation.next_realert(policy, due, now)
+
+
+async def resend_alerts(session: AsyncSession, incident: Incident, now: datetime) -> list[str]:
+    """One more alert to each recipient the incident has paged, by the same means."""
+    paged = (await session.execute(
+        select(Notification.kind, Notification.target, Notification.secret,
+               Notification.recipient)
+        .where(Notification.incident_id == incident.id,
+               Notification.purpose == NotificationPurpose.ALERT)
+        .distinct()
+    )).all()
+    for kind, target, secret, recipient in paged:
+        enqueue(session, team_id=incident.team_id, incident_id=incident.id,
+                purpose=NotificationPurpose.ALERT, kind=kind, target=target, secret=secret,
+                recipient=recipient, now=now)
+    return sorted(f"{recipient} ({kind})" for kind, _, _, recipient in paged)
+
+
+async def _held_by_maintenance(session: AsyncSession, incident: Incident, now: datetime) -> bool:
+    step_due = incident.next_escalation_at is not None and incident.next_escalation_at <= now
+    realert_due = incident.next_realert_at is not None and incident.next_realert_at <= now
+    if incident.state is not IncidentState.OPEN or not (step_due or realert_due):
+        return False
+    heartbeat = await session.get(Heartbeat, incident.heartbeat_id)
+    held = None if heartbeat is None else await paging_held_until(session, heartbeat, now)
+    if held is None:
+        return False
+    until, names = held
+    # The step keeps its place; the steps after it are timed from the window's end.
+    if step_due:
+        incident.next_escalation_at = until
+    if realert_due:
+        incident.next_realert_at = until
+    session.add(IncidentEvent(
+        incident_id=incident.id, at=now, kind=EventKind.PAGING_HELD, actor="cronbeat",
+        detail=f"maintenance window {names} until {until:%Y-%m-%d %H:%M} UTC: "
+               "nobody is paged until it ends",
+    ))
+    return True
 
 
 def stop_escalation(incident: Incident) -> None:
     incident.next_escalation_at = None
+    incident.next_realert_at = None
 
 
 async def send_recovery(session: AsyncSession, incident: Incident, now: datetime) -> None:
@@ -81,8 +152,9 @@ async def send_recovery(session: AsyncSession, incident: Incident, now: datetime
 async def process_due_escalations(session: AsyncSession, now: datetime, *, limit: int = 100) -> int:
     """Claim incidents whose next step is due, as the deadline sweep claims heartbeats."""
     due = (await session.scalars(
-        select(Incident).where(Incident.next_escalation_at <= now)
-        .order_by(Incident.next_escalation_at).limit(limit).with_for_update(skip_locked=True)
+        select(Incident).where(or_(Incident.next_escalation_at <= now,
+                                   Incident.next_realert_at <= now))
+        .order_by(Incident.id).limit(limit).with_for_update(skip_locked=True)
     )).all()
     for incident in due:
         await escalate(session, incident, now)
@@ -90,8 +162,10 @@ async def process_due_escalations(session: AsyncSession, now: datetime, *, limit
 
 
 async def nearest_escalation(session: AsyncSession) -> datetime | None:
-    due: datetime | None = await session.scalar(select(func.min(Incident.next_escalation_at)))
-    return due
+    steps = await session.scalar(select(func.min(Incident.next_escalation_at)))
+    realerts = await session.scalar(select(func.min(Incident.next_realert_at)))
+    found: list[datetime] = [at for at in (steps, realerts) if at is not None]
+    return min(found, default=None)
 
 
 async def on_call_now(

@@ -26,6 +26,7 @@ async def open_incident(
     *,
     exit_code: int | None = None,
     output: str = "",
+    detail: str = "",
 ) -> Incident:
     incident = Incident(
         team_id=heartbeat.team_id,
@@ -34,6 +35,7 @@ async def open_incident(
         reason=reason,
         exit_code=exit_code,
         output=output,
+        detail=detail,
         opened_at=at,
     )
     session.add(incident)
@@ -41,17 +43,63 @@ async def open_incident(
     heartbeat.incident_id = incident.id
     session.add(IncidentEvent(
         incident_id=incident.id, at=at, kind=EventKind.OPENED, actor=SYSTEM,
-        detail=_describe(reason, exit_code),
+        detail=detail or _describe(reason, exit_code),
     ))
+    parent = await _down_parent(session, heartbeat)
+    if parent is not None:
+        incident.suppressed_by = parent.incident_id
+        session.add(IncidentEvent(
+            incident_id=incident.id, at=at, kind=EventKind.SUPPRESSED, actor=SYSTEM,
+            detail=f"{parent.name!r}, which this heartbeat depends on, is down (incident "
+                   f"{parent.incident_id}): nobody is paged until it recovers",
+        ))
+        return incident
     await start_escalation(session, incident, heartbeat, at)
     return incident
 
 
+async def _down_parent(session: AsyncSession, heartbeat: Heartbeat) -> Heartbeat | None:
+    """The heartbeat this one depends on, if it has an incident not yet resolved."""
+    if heartbeat.depends_on_id is None:
+        return None
+    parent = await session.get(Heartbeat, heartbeat.depends_on_id)
+    return parent if parent is not None and parent.incident_id is not None else None
+
+
+def is_suppressed(incident: Incident) -> bool:
+    """Opened while its parent was down, and not yet released: nobody has been paged."""
+    return (incident.suppressed_by is not None and incident.policy is None
+            and incident.state is not IncidentState.RESOLVED)
+
+
+async def release_suppressed(session: AsyncSession, parent: Incident, at: datetime) -> None:
+    """The parent's incident is over (or gone): the incidents it suppressed that are still
+    open page from now on, as if they had opened at `at`."""
+    children = (await session.scalars(
+        select(Incident).where(Incident.suppressed_by == parent.id,
+                               Incident.resolved_at.is_(None))
+        .order_by(Incident.id).with_for_update()
+    )).all()
+    for child in children:
+        if not is_suppressed(child):  # released already
+            continue
+        session.add(IncidentEvent(
+            incident_id=child.id, at=at, kind=EventKind.RELEASED, actor=SYSTEM,
+            detail=f"incident {parent.id}, which suppressed this one, is over: paging now",
+        ))
+        heartbeat = await session.get(Heartbeat, child.heartbeat_id)
+        if heartbeat is not None and child.state is IncidentState.OPEN:
+            await start_escalation(session, child, heartbeat, at, since=at)
+
+
 def note_failure(
-    session: AsyncSession, incident_id: int, at: datetime, exit_code: int | None
+    session: AsyncSession, incident_id: int, at: datetime, exit_code: int | None,
+    note: str | None = None,
 ) -> None:
     """A further failure while the incident is open goes on its timeline, not into a new one."""
     detail = "failed again" if exit_code is None else f"failed again with exit code {exit_code}"
+    if note:
+        detail = f"{detail}: {note}"
     session.add(IncidentEvent(
         incident_id=incident_id, at=at, kind=EventKind.FAILED_AGAIN, actor=SYSTEM, detail=detail
     ))
@@ -86,6 +134,7 @@ async def resolve_incident(
     session.add(IncidentEvent(incident_id=incident.id, at=at, kind=EventKind.RESOLVED,
                               actor=actor, detail=detail))
     await send_recovery(session, incident, at)
+    await release_suppressed(session, incident, at)
 
 
 async def lock_incident(session: AsyncSession, team_id: int, incident_id: int) -> Incident:
@@ -160,4 +209,8 @@ def _describe(reason: IncidentReason, exit_code: int | None) -> str:
         return "no ping arrived in time"
     if reason is IncidentReason.TIMED_OUT:
         return "the run took longer than its maximum run time"
+    if reason is IncidentReason.TOO_SHORT:
+        return "the run was shorter than its minimum run time"
+    if reason is IncidentReason.TOO_EARLY:
+        return "the run began too early"
     return "the job reported a failure" + ("" if exit_code is None else f" (exit code {exit_code})")

@@ -47,6 +47,7 @@ class PolicySpec:
     steps: tuple[Step, ...]
     repeat: int = 0
     repeat_delay: int = 0
+    realert_every: int = 0  # seconds between re-alerts while open and unacknowledged; 0: none
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,8 @@ async def calendar(
 
 
 def policy_of(spec: PolicySpec) -> escalation.Policy:
-    return escalation.Policy(steps=spec.steps, repeat=spec.repeat, repeat_delay=spec.repeat_delay)
+    return escalation.Policy(steps=spec.steps, repeat=spec.repeat, repeat_delay=spec.repeat_delay,
+                             realert_every=spec.realert_every)
 
 
 async def validate_policy(session: AsyncSession, team_id: int, spec: PolicySpec) -> PolicySpec:
@@ -310,9 +312,10 @@ async def update_policy(session: AsyncSession, policy: Policy, spec: PolicySpec)
 
 def policy_spec_of(policy: Policy) -> PolicySpec:
     parsed = escalation.Policy.from_json(
-        {"steps": policy.steps, "repeat": policy.repeat, "repeat_delay": policy.repeat_delay})
+        {"steps": policy.steps, "repeat": policy.repeat, "repeat_delay": policy.repeat_delay,
+         "realert_every": policy.realert_every})
     return PolicySpec(name=policy.name, steps=parsed.steps, repeat=parsed.repeat,
-                      repeat_delay=parsed.repeat_delay)
+                      repeat_delay=parsed.repeat_delay, realert_every=parsed.realert_every)
 
 
 def with_changes(spec: Spec, changes: Mapping[str, Any]) -> Spec:
@@ -451,6 +454,8 @@ def _check_instant(field_name: str, at: datetime) -> None:
 
 
 def _policy_field(message: str) -> str:
+    if message.startswith("realert_every"):
+        return "realert_every"
     if message.startswith("repeat_delay") or "repeating" in message:
         return "repeat_delay"
     return "repeat" if message.startswith("repeat") else "steps"
@@ -476,4 +481,4 @@ def _schedule_columns(spec: ScheduleSpec) -> dict[str, object]:
 def _policy_columns(spec: PolicySpec) -> dict[str, object]:
     data = policy_of(spec).to_json()
     return {"name": spec.name, "steps": data["steps"], "repeat": spec.repeat,
-            "repeat_delay": spec.repeat_delay}
+            "repeat_delay": spec.repeat_delay, "realert_every": spec.realert_every}

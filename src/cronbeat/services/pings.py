@@ -13,6 +13,7 @@ from sqlalchemy.sql import ColumnElement
 from cronbeat.db.models import Heartbeat, Incident, Ping, Team
 from cronbeat.enums import PingKind
 from cronbeat.errors import Conflict
+from cronbeat.output_rules import judge, rules_of
 from cronbeat.services.flips import facts_of, settle
 from cronbeat.services.heartbeats import HeartbeatSpec, create_heartbeat
 from cronbeat.services.incidents import SYSTEM, resolve_incident
@@ -131,19 +132,23 @@ async def _create_for_slug(
 
 
 async def record_ping(session: AsyncSession, heartbeat: Heartbeat, ping: PingIn) -> Ping:
+    """Store the ping and apply it. The heartbeat's output rules decide first what a success
+    or failure counts as; the ping is stored with that kind and the rule that decided."""
     at = ping.received_at
-    outcome = apply_ping(facts_of(heartbeat), ping.kind, at, ping.rid)
+    output = output_text(ping.body)
+    kind, rule = judge(rules_of(heartbeat.output_rules), ping.kind, output)
+    outcome = apply_ping(facts_of(heartbeat), kind, at, ping.rid)
     duration = outcome.duration
-    if duration is None and ping.rid and ping.kind in (PingKind.SUCCESS, PingKind.FAIL):
+    if duration is None and ping.rid and kind in (PingKind.SUCCESS, PingKind.FAIL):
         duration = await _duration_of_overlapping_run(session, heartbeat.id, ping.rid, at)
     row = Ping(
-        heartbeat_id=heartbeat.id, received_at=at, kind=ping.kind, exit_code=ping.exit_code,
+        heartbeat_id=heartbeat.id, received_at=at, kind=kind, exit_code=ping.exit_code,
         rid=ping.rid, duration=duration, body=ping.body, body_size=ping.body_size,
         truncated=ping.truncated, method=ping.method, source_ip=ping.source_ip,
-        user_agent=ping.user_agent,
+        user_agent=ping.user_agent, rule=_join(rule, outcome.note),
     )
     session.add(row)
-    if ping.kind is not PingKind.LOG:
+    if kind is not PingKind.LOG:
         heartbeat.last_ping_at = at
     if outcome.resolves and heartbeat.incident_id is not None:
         incident = await session.get(Incident, heartbeat.incident_id, with_for_update=True)
@@ -151,8 +156,8 @@ async def record_ping(session: AsyncSession, heartbeat: Heartbeat, ping: PingIn)
             await resolve_incident(session, incident, heartbeat, at, SYSTEM,
                                    "a successful ping arrived")
     await settle(
-        session, heartbeat, outcome.facts, outcome.verdict, at, cause=f"{ping.kind.value} ping",
-        exit_code=ping.exit_code, output=output_text(ping.body),
+        session, heartbeat, outcome.facts, outcome.verdict, at, cause=f"{kind.value} ping",
+        exit_code=ping.exit_code, output=output, detail=outcome.note,
     )
     return row
 
@@ -167,6 +172,11 @@ async def _duration_of_overlapping_run(
         .order_by(Ping.id.desc()).limit(1)
     )
     return None if started is None else (at - started).total_seconds()
+
+
+def _join(*notes: str | None) -> str | None:
+    joined = "; ".join(note for note in notes if note)
+    return joined[:300] or None  # the column's size; the rules are named first
 
 
 def output_text(body: bytes) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cronbeat.db.models import Heartbeat
 from cronbeat.services.flips import facts_of, settle
-from cronbeat.status import evaluate
+from cronbeat.status import advance
 
 
 async def process_due(session: AsyncSession, now: datetime, *, limit: int = 200) -> int:
@@ -23,8 +23,8 @@ async def process_due(session: AsyncSession, now: datetime, *, limit: int = 200)
         .limit(limit).with_for_update(skip_locked=True)
     )).all()
     for heartbeat in due:
-        facts = facts_of(heartbeat)
-        await settle(session, heartbeat, facts, evaluate(facts, now), now, cause="due time passed")
+        facts, verdict = advance(facts_of(heartbeat), now)
+        await settle(session, heartbeat, facts, verdict, now, cause="due time passed")
     return len(due)
 
 

@@ -1,0 +1,25 @@
+"""systemd OnCalendar schedules beside periods and cron
+
+Revision ID: 0011
+Revises: 0010
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0011'
+down_revision: str | None = '0010'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('heartbeats', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('oncalendar', sa.String(length=200), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('heartbeats', schema=None) as batch_op:
+        batch_op.drop_column('oncalendar')

@@ -24,6 +24,7 @@ from cronbeat.db.oncall_models import OnCallSchedule
 from cronbeat.enums import PingKind
 from cronbeat.escalation import default_policy
 from cronbeat.notifiers.base import ChannelKind
+from cronbeat.services.maintenance import WindowSpec, create_window
 from cronbeat.services.oncall_config import create_override
 from cronbeat.services.people import add_contact_method, get_member, send_channel_test
 from cronbeat.services.teams import create_api_key
@@ -67,6 +68,9 @@ async def _team_b(db: Database, clock: FixedClock) -> dict[str, int]:
         channel_row = await session.get(Channel, channel)
         assert channel_row is not None
         notification = await send_channel_test(session, channel_row, now)
+        window = await create_window(session, team, WindowSpec(
+            name=f"{MARK} window", heartbeat_id=heartbeat.id, starts_at=now,
+            ends_at=now + timedelta(hours=1)), now)
         incident_id = (await session.execute(
             text("SELECT id FROM incidents WHERE heartbeat_id = :h"), {"h": heartbeat.id}
         )).scalar_one()
@@ -74,7 +78,7 @@ async def _team_b(db: Database, clock: FixedClock) -> dict[str, int]:
         "heartbeat_id": heartbeat.id, "incident_id": incident_id, "member_id": member,
         "method_id": method.id, "channel_id": channel, "notification_id": notification.id,
         "schedule_id": schedule, "override_id": override.id, "policy_id": policy,
-        "key_id": key.id,
+        "key_id": key.id, "window_id": window.id,
     }
 
 
@@ -152,6 +156,7 @@ async def test_no_list_shows_team_bs_things(
     await _team_b(db, clock)
     await admin_client(app_client, db)
     for path in ("/api/v1/heartbeats", "/api/v1/incidents", "/api/v1/members",
+                 "/api/v1/maintenance-windows",
                  "/api/v1/channels", "/api/v1/schedules", "/api/v1/policies",
                  "/api/v1/team/api-keys", "/api/v1/team", "/heartbeats", "/incidents",
                  "/incidents?state=resolved", "/oncall", "/policies", "/team"):

@@ -24,6 +24,11 @@ class Settings(BaseSettings):
         None, ge=1, le=65535, description="Port of the email ping listener; unset: off")
     base_url: str | None = Field(None, description="Public URL used in ping URLs")
     max_body: int = Field(100_000, ge=0, le=10_000_000, description="Bytes of ping body kept")
+    ping_rate_limit: int = Field(
+        600, ge=0, le=1_000_000,
+        description="Pings a minute one ping URL may send before 429 (bursts up to as many); "
+        "0: no limit",
+    )
     ping_batch: int = Field(256, ge=1, le=10_000, description="Most pings committed at once")
     worker_poll: float = Field(
         1.0, gt=0, le=60, description="Longest worker sleep when it runs in its own process"

@@ -35,6 +35,7 @@ from cronbeat.db.engine import Database
 from cronbeat.delivery import Deliverer
 from cronbeat.metrics import Metrics
 from cronbeat.ping_writer import PingWriter
+from cronbeat.ratelimit import RateLimiter
 from cronbeat.smtp_pings import start_listener
 from cronbeat.worker import Worker
 
@@ -68,7 +69,8 @@ def create_app(
         writer = PingWriter(database, max_batch=settings.ping_batch,
                             on_commit=lambda result: context.pings_committed(result),
                             metrics=metrics)
-        context = Context(settings, database, the_clock, writer, worker, deliverer)
+        context = Context(settings, database, the_clock, writer, worker, deliverer,
+                          ping_limiter=ping_limiter(settings))
         app.state.context = context
         context.writer.start()
         for loop in (context.worker, context.deliverer):
@@ -121,6 +123,11 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def ping_limiter(settings: Settings) -> RateLimiter | None:
+    limit = settings.ping_rate_limit
+    return RateLimiter(limit, 60.0) if limit else None
 
 
 async def _healthz(_: Request) -> PlainTextResponse:

@@ -12,7 +12,7 @@ from cronbeat.config import Settings
 from cronbeat.db.engine import Database
 from cronbeat.delivery import Deliverer
 from cronbeat.ping_writer import PingWriter
-from cronbeat.ratelimit import LoginLimits
+from cronbeat.ratelimit import LoginLimits, RateLimiter
 from cronbeat.services.pings import BatchResult
 from cronbeat.worker import Worker
 
@@ -28,6 +28,7 @@ class Context:
     # Instance secrets (see services.instance) once read: they never change while running.
     secrets: dict[str, str] = field(default_factory=dict)
     login_limits: LoginLimits = field(default_factory=LoginLimits)
+    ping_limiter: RateLimiter | None = None  # pings a minute per URL; None: no limit
 
     def deadline_changed(self, deadline: datetime | None) -> None:
         if deadline is not None and self.worker is not None:

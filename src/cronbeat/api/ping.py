@@ -91,6 +91,14 @@ async def ping(request: Request) -> Response:
         return PlainTextResponse(str(exc), status_code=400, headers=HEADERS)
     if not _well_formed(token, slug):
         return _not_found(slug is not None)
+    if context.ping_limiter is not None:
+        # Before the body is read or the writer is asked: a flood on one URL costs little
+        # and never queues ahead of the pings of other URLs.
+        wait = context.ping_limiter.take(token or "/".join(slug or ()), context.clock.now())
+        if wait:
+            return PlainTextResponse(
+                f"too many pings for this URL; retry in {wait} s\n", status_code=429,
+                headers={**HEADERS, "Retry-After": str(wait)})
     body, size = await read_body(request, context.settings.max_body)
     user_agent = request.headers.get("user-agent")
     received = PingIn(
@@ -139,6 +147,8 @@ def document(schema: dict[str, Any]) -> None:
         "400": {"description": "Unknown action or malformed rid", "content": text},
         "404": {"description": "No heartbeat has this token (or this ping key and slug)",
                 "content": text},
+        "429": {"description": "Too many pings for this URL (CRONBEAT_PING_RATE_LIMIT a "
+                "minute); retry after `Retry-After` seconds", "content": text},
         "503": {"description": "The database cannot take the ping now; retry", "content": text},
     }
     token = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}

@@ -14,7 +14,7 @@ from fastapi.security import HTTPBearer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cronbeat.api.context import Context, get_context
-from cronbeat.api.errors import error_response
+from cronbeat.api.errors import error_response, is_unavailable, unavailable
 from cronbeat.services.teams import Principal, authenticate
 
 API_PREFIX = "/api/v1/"
@@ -41,8 +41,15 @@ class ApiKeyMiddleware:
             await response(scope, receive, send)
             return
         context: Context = scope["app"].state.context
-        async with context.db.read() as session:
-            principal = await authenticate(session, key)
+        try:
+            async with context.db.read() as session:
+                principal = await authenticate(session, key)
+        except Exception as exc:
+            # Before the app's handlers: answer here, as they would.
+            if not is_unavailable(exc):
+                raise
+            await unavailable(scope["method"], path, exc)(scope, receive, send)
+            return
         if principal is None:
             response = error_response(401, "unknown or revoked API key", headers=_CHALLENGE)
             await response(scope, receive, send)

@@ -15,7 +15,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+)
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -105,18 +112,29 @@ def install(app: FastAPI) -> None:
             headers = {**(headers or {}), "Allow": ", ".join(_allowed(request))}
         return error_response(exc.status_code, str(exc.detail), headers=headers)
 
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(InterfaceError)
-    @app.exception_handler(OSError)
-    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
-        log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
-        return error_response(503, "the database is unavailable; retry shortly",
-                              headers={"Retry-After": "1"})
-
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_unavailable(exc):
+            return unavailable(request.method, request.url.path, exc)
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return error_response(500, "internal error; the server log has the details")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached (down, refusing connections, connection cut), as
+    opposed to a query that is wrong: the first is a 503 to retry, the second a bug."""
+    if isinstance(exc, (OperationalError, InterfaceError, OSError)):
+        return True
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or not isinstance(
+            exc, (IntegrityError, ProgrammingError, DataError))
+    return False
+
+
+def unavailable(method: str, path: str, exc: BaseException) -> JSONResponse:
+    log.error("database unavailable on %s %s: %s", method, path, exc)
+    return error_response(503, "the database is unavailable; retry shortly",
+                          headers={"Retry-After": "1"})
 
 
 def _allowed(request: Request) -> list[str]:

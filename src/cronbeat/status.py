@@ -44,6 +44,9 @@ class Facts:
     early_tolerance: timedelta | None = None
     early_fails: bool = False
     started_early: bool = False  # the run in progress began too early
+    # cronbeat itself was down when a ping was due (it could not have heard it): the heartbeat
+    # is not taken down before this instant. Cleared by the next start, success or failure.
+    hold_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -74,9 +77,10 @@ def evaluate(facts: Facts, now: datetime) -> Verdict:
     if facts.status in (Status.PAUSED, Status.DOWN) or facts.anchor_at is None:
         return Verdict(facts.status, None)
     due = facts.schedule.next_due(facts.anchor_at)
-    down_at = due + facts.grace
+    down_at = _held(due + facts.grace, facts.hold_until)
     if facts.started_at is not None:
-        timeout_at = None if facts.max_runtime is None else facts.started_at + facts.max_runtime
+        timeout_at = None if facts.max_runtime is None else _held(
+            facts.started_at + facts.max_runtime, facts.hold_until)
         if timeout_at is not None and now >= timeout_at:
             return Verdict(Status.DOWN, None, IncidentReason.TIMED_OUT)
         if now >= down_at:
@@ -87,6 +91,10 @@ def evaluate(facts: Facts, now: datetime) -> Verdict:
     if now >= due:
         return Verdict(Status.LATE, down_at)
     return Verdict(Status.UP, due)
+
+
+def _held(at: datetime, hold_until: datetime | None) -> datetime:
+    return at if hold_until is None or at >= hold_until else hold_until
 
 
 def advance(facts: Facts, now: datetime) -> tuple[Facts, Verdict]:
@@ -104,7 +112,7 @@ def advance(facts: Facts, now: datetime) -> tuple[Facts, Verdict]:
             anchor = facts.schedule.next_due(facts.anchor_at)
         facts = replace(facts, status=Status.UP, anchor_at=anchor, started_at=None,
                         started_rid=None, started_early=False, failures=facts.failures + 1,
-                        successes=0)
+                        successes=0, hold_until=None)
         verdict = evaluate(facts, now)
     if verdict.reason is not None:
         facts = replace(facts, failures=0, successes=0)  # counted again after the recovery
@@ -138,7 +146,7 @@ def apply_ping(facts: Facts, kind: PingKind, at: datetime, rid: str | None) -> P
     if kind is PingKind.START:
         early = too_early(facts, at) if facts.status in (Status.UP, Status.RUNNING) else None
         started = replace(facts, anchor_at=at, started_at=at, started_rid=rid,
-                          started_early=early is not None)
+                          started_early=early is not None, hold_until=None)
         if facts.status is Status.DOWN:
             return PingOutcome(started, Verdict(Status.DOWN, None), None, False, early)
         running = replace(started, status=Status.RUNNING)
@@ -157,6 +165,7 @@ def apply_ping(facts: Facts, kind: PingKind, at: datetime, rid: str | None) -> P
         started_at=None if closes_run else facts.started_at,
         started_rid=None if closes_run else facts.started_rid,
         started_early=False if closes_run else facts.started_early,
+        hold_until=None,
     )
     if kind is PingKind.FAIL:
         return _failure(ended, at, duration, IncidentReason.FAILED, early)

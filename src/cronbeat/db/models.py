@@ -39,6 +39,26 @@ class Team(Base):
     created_at: Mapped[datetime]
 
 
+class InstanceState(Base):
+    """Instants the instance keeps about itself: `alive`, when a worker last said so."""
+
+    __tablename__ = "instance_state"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    at: Mapped[datetime]
+
+
+class Outage(Base):
+    """A time when cronbeat itself was not running: pings sent then could not be heard."""
+
+    __tablename__ = "outages"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    started_at: Mapped[datetime]  # the last sign of life before it
+    ended_at: Mapped[datetime]  # when a worker started again
+    held: Mapped[int] = mapped_column(Integer, default=0)  # heartbeats given a fresh grace
+
+
 class InstanceSecret(Base):
     """Secrets the instance makes for itself, e.g. the key that signs acknowledge links."""
 
@@ -127,6 +147,8 @@ class Heartbeat(Base):
     failure_streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     success_streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     deadline: Mapped[datetime | None]
+    # cronbeat itself was down when this heartbeat's ping was due: not down before this.
+    hold_until: Mapped[datetime | None]
     # The incident not yet resolved, if any (no foreign key: the two tables point at each other).
     incident_id: Mapped[int | None] = mapped_column(Id)
     created_at: Mapped[datetime]

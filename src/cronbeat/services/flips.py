@@ -46,6 +46,7 @@ def facts_of(heartbeat: Heartbeat) -> Facts:
         early_tolerance=_seconds(heartbeat.early_tolerance),
         early_fails=heartbeat.early_fails,
         started_early=heartbeat.started_early,
+        hold_until=heartbeat.hold_until,
     )
 
 
@@ -72,6 +73,7 @@ async def settle(
     heartbeat.started_at = facts.started_at
     heartbeat.started_rid = facts.started_rid
     heartbeat.started_early = facts.started_early
+    heartbeat.hold_until = facts.hold_until
     heartbeat.failure_streak = facts.failures
     heartbeat.success_streak = facts.successes
     heartbeat.status = verdict.status

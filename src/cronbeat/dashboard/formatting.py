@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+_REASONS = {"missed": "missed a ping", "timed_out": "ran too long",
+            "too_short": "finished too soon", "too_early": "started too early"}
 _UNITS = (("d", 86400), ("h", 3600), ("min", 60), ("s", 1))
 
 
@@ -49,11 +51,10 @@ def iso(at: datetime | None) -> str:
 
 
 def reason(why: str, exit_code: int | None) -> str:
-    """Why an incident opened, in words: `missed a ping`, `failed (exit code 3)`, `ran too long`."""
-    if why == "missed":
-        return "missed a ping"
-    if why == "timed_out":
-        return "ran too long"
+    """Why an incident opened, in words: `missed a ping`, `failed (exit code 3)`, `ran too long`,
+    `finished too soon`, `started too early`."""
+    if why in _REASONS:
+        return _REASONS[why]
     return "failed" + ("" if exit_code is None else f" (exit code {exit_code})")
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cronbeat.dashboard.formatting import reason
+from cronbeat.dashboard.formatting import reason, window_when
 from cronbeat.dashboard.timeline import event_entry
 from cronbeat.db.models import IncidentEvent
 from cronbeat.enums import EventKind
@@ -38,3 +38,23 @@ def test_the_new_timeline_events_have_titles_and_keep_their_detail(
 def test_every_event_kind_has_a_title() -> None:
     for kind in EventKind:
         event_entry(IncidentEvent(id=1, at=AT, kind=kind, actor="cronbeat", detail=""))
+
+
+@pytest.mark.parametrize(("days", "start", "end", "words"), [
+    ([6], "02:00", "04:00", "Sundays 02:00\u201304:00 Europe/Riga"),
+    ([0, 1, 2, 3, 4], "22:00", "23:00", "Weekdays 22:00\u201323:00 Europe/Riga"),
+    ([5, 6], "00:00", "06:00", "Weekends 00:00\u201306:00 Europe/Riga"),
+    (list(range(7)), "03:00", "03:30", "Every day 03:00\u201303:30 Europe/Riga"),
+    ([0, 2, 4], "23:00", "01:00", "Mondays, Wednesdays and Fridays 23:00\u201301:00 (next day) "
+     "Europe/Riga"),
+    ([1, 3], "05:00", "05:00", "Tuesdays and Thursdays 05:00\u201305:00 (next day) Europe/Riga"),
+])
+def test_a_weekly_window_reads_as_days_and_times_in_its_zone(
+    days: list[int], start: str, end: str, words: str
+) -> None:
+    assert window_when(days, start, end, "Europe/Riga", None, None, "UTC") == words
+
+
+def test_a_one_off_window_reads_as_two_instants_in_the_readers_zone() -> None:
+    assert window_when([], None, None, "UTC", AT, AT.replace(hour=14), "Europe/Riga") == (
+        "From 2026-03-02 14:00 EET to 2026-03-02 16:00 EET")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -70,3 +71,28 @@ def shift_length(seconds: int) -> str:
             count = seconds // size
             return f"{count} {name}" + ("" if count == 1 else "s")
     return duration(seconds)
+
+
+EN_DASH = "\u2013"
+_DAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays",
+              "Sundays")
+_DAY_SETS = {frozenset(range(7)): "Every day", frozenset(range(5)): "Weekdays",
+             frozenset((5, 6)): "Weekends"}
+
+
+def window_when(
+    days: Sequence[int], start_time: str | None, end_time: str | None, timezone: str,
+    starts_at: datetime | None, ends_at: datetime | None, reader_timezone: str,
+) -> str:
+    """A maintenance window's times in words: `Sundays 02:00-04:00 Europe/Riga` (with an en
+    dash), `Weekdays 23:00-01:00 (next day) UTC`, or a one-off's instants in the reader's zone."""
+    if starts_at is not None and ends_at is not None:
+        return (f"From {local(starts_at, reader_timezone)} "
+                f"to {local(ends_at, reader_timezone)}")
+    chosen = sorted(set(days))
+    named = _DAY_SETS.get(frozenset(chosen))
+    if named is None:
+        names = [_DAY_NAMES[day] for day in chosen if 0 <= day <= 6]
+        named = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    overnight = " (next day)" if (end_time or "") <= (start_time or "") else ""
+    return f"{named} {start_time}{EN_DASH}{end_time}{overnight} {timezone}"

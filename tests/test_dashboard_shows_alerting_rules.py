@@ -48,6 +48,8 @@ async def test_the_heartbeat_page_shows_its_rules_in_words_and_the_rule_each_pin
     assert 'id="streak">failing 1 of 3<' in html
     live = await app_client.get(f"/heartbeats/{heartbeat.id}", headers=FETCH)
     assert "<html" not in live.text and 'id="streak">failing 1 of 3<' in live.text
+    rows = await app_client.get("/heartbeats", headers=FETCH)
+    assert 'class="streak">failing 1 of 3<' in rows.text
 
 
 async def test_an_incident_shows_its_detail_and_its_reason_in_words(

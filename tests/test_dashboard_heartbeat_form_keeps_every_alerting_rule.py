@@ -5,13 +5,18 @@ something else."""
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 
 import httpx
 
 from cronbeat.clock import FixedClock
+from cronbeat.dashboard.forms import form_values, heartbeat_spec
 from cronbeat.db.engine import Database
 from cronbeat.enums import RuleAction, RuleMatch
+from cronbeat.escalation import Step, Target, TargetKind
 from cronbeat.output_rules import OutputRule
+from cronbeat.services.heartbeats import HeartbeatSpec, spec_of
+from cronbeat.services.oncall_config import PolicySpec, create_policy
 from dashboard_helpers import admin_client
 from helpers import make_heartbeat, reload
 
@@ -173,3 +178,28 @@ async def test_the_preview_explains_an_oncalendar_expression_with_its_next_five_
         "kind": "oncalendar", "oncalendar": "Someday <b>", "timezone": "UTC"})
     assert bad.status_code == 422 and "invalid OnCalendar expression" in bad.text
     assert "<b>" not in bad.text
+
+
+async def test_the_form_alone_reproduces_every_field_of_a_heartbeats_spec(
+    db: Database, clock: FixedClock, team_id: int
+) -> None:
+    """A guard for the next setting: a spec field the form does not carry fails here, even
+    though an edit starting from the heartbeat's own spec would keep it."""
+    parent = await make_heartbeat(db, team_id, clock.now(), name="database")
+    async with db.write() as session:
+        policy = await create_policy(session, team_id, PolicySpec(
+            name="p", steps=(Step(0, (Target(TargetKind.TEAM),)),)), clock.now())
+    heartbeat = await make_heartbeat(
+        db, team_id, clock.now(), name="report", period=None, schedule="30 2 * * 1-5",
+        timezone="Europe/Riga", grace=600, max_runtime=3600, tags=("db", "nightly"),
+        description="the <daily> report", policy_id=policy.id, slug="report",
+        failure_threshold=3, recovery_threshold=2, min_runtime=60, early_tolerance=300,
+        early_fails=True, depends_on=parent.id,
+        output_rules=(OutputRule(RuleMatch.REGEX, "x+", RuleAction.SUCCEED),))
+    spec = spec_of(await reload(db, heartbeat.id))
+    defaults = HeartbeatSpec(name="")
+    # A cron schedule leaves the other two kinds unset; the first test covers OnCalendar.
+    untested = [f.name for f in fields(HeartbeatSpec) if f.name not in ("period", "oncalendar")
+                and getattr(spec, f.name) == getattr(defaults, f.name)]
+    assert untested == [], "give these fields a value that is not their default"
+    assert heartbeat_spec(form_values(await reload(db, heartbeat.id))) == spec

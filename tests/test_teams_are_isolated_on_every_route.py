@@ -156,7 +156,7 @@ async def test_no_list_shows_team_bs_things(
     await _team_b(db, clock)
     await admin_client(app_client, db)
     for path in ("/api/v1/heartbeats", "/api/v1/incidents", "/api/v1/members",
-                 "/api/v1/maintenance-windows",
+                 "/api/v1/maintenance-windows", "/maintenance",
                  "/api/v1/channels", "/api/v1/schedules", "/api/v1/policies",
                  "/api/v1/team/api-keys", "/api/v1/team", "/heartbeats", "/incidents",
                  "/incidents?state=resolved", "/oncall", "/policies", "/team"):

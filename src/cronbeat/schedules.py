@@ -110,6 +110,22 @@ def upcoming(schedule: Schedule, after: datetime, count: int) -> list[datetime]:
     return times
 
 
+def explain(
+    kind: str, expression: str, timezone: str, now: datetime, count: int
+) -> tuple[str, list[datetime]]:
+    """A schedule in words and its next `count` times in its own zone, as a form previews it
+    while it is typed; a period has no calendar to show. `ScheduleError` names the field."""
+    if kind == "cron":
+        schedule: Cron | Calendar = parse_cron(expression, timezone, now)
+    elif kind == "oncalendar":
+        schedule = parse_oncalendar(expression, timezone, now)
+    else:
+        parse_timezone(timezone)
+        return "", []
+    zone = ZoneInfo(schedule.timezone)
+    return schedule.describe(), [t.astimezone(zone) for t in upcoming(schedule, now, count)]
+
+
 def parse_period(seconds: int) -> Period:
     if seconds < MIN_PERIOD:
         raise ScheduleError("period", f"must be at least {MIN_PERIOD} second")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+_REASONS = {"missed": "missed a ping", "timed_out": "ran too long",
+            "too_short": "finished too soon", "too_early": "started too early"}
 _UNITS = (("d", 86400), ("h", 3600), ("min", 60), ("s", 1))
 
 
@@ -49,11 +52,10 @@ def iso(at: datetime | None) -> str:
 
 
 def reason(why: str, exit_code: int | None) -> str:
-    """Why an incident opened, in words: `missed a ping`, `failed (exit code 3)`, `ran too long`."""
-    if why == "missed":
-        return "missed a ping"
-    if why == "timed_out":
-        return "ran too long"
+    """Why an incident opened, in words: `missed a ping`, `failed (exit code 3)`, `ran too long`,
+    `finished too soon`, `started too early`."""
+    if why in _REASONS:
+        return _REASONS[why]
     return "failed" + ("" if exit_code is None else f" (exit code {exit_code})")
 
 
@@ -69,3 +71,28 @@ def shift_length(seconds: int) -> str:
             count = seconds // size
             return f"{count} {name}" + ("" if count == 1 else "s")
     return duration(seconds)
+
+
+EN_DASH = "\u2013"
+_DAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays",
+              "Sundays")
+_DAY_SETS = {frozenset(range(7)): "Every day", frozenset(range(5)): "Weekdays",
+             frozenset((5, 6)): "Weekends"}
+
+
+def window_when(
+    days: Sequence[int], start_time: str | None, end_time: str | None, timezone: str,
+    starts_at: datetime | None, ends_at: datetime | None, reader_timezone: str,
+) -> str:
+    """A maintenance window's times in words: `Sundays 02:00-04:00 Europe/Riga` (with an en
+    dash), `Weekdays 23:00-01:00 (next day) UTC`, or a one-off's instants in the reader's zone."""
+    if starts_at is not None and ends_at is not None:
+        return (f"From {local(starts_at, reader_timezone)} "
+                f"to {local(ends_at, reader_timezone)}")
+    chosen = sorted(set(days))
+    named = _DAY_SETS.get(frozenset(chosen))
+    if named is None:
+        names = [_DAY_NAMES[day] for day in chosen if 0 <= day <= 6]
+        named = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    overnight = " (next day)" if (end_time or "") <= (start_time or "") else ""
+    return f"{named} {start_time}{EN_DASH}{end_time}{overnight} {timezone}"

@@ -7,6 +7,7 @@ import zoneinfo
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
@@ -14,13 +15,14 @@ from cronbeat.api.render import render_heartbeat, render_ping
 from cronbeat.api.schemas import HeartbeatOut
 from cronbeat.dashboard import charts
 from cronbeat.dashboard.formatting import local
-from cronbeat.dashboard.forms import form_values, heartbeat_spec
+from cronbeat.dashboard.forms import compact, form_values, heartbeat_spec, rule_rows
 from cronbeat.dashboard.templating import render_fragment
 from cronbeat.dashboard.web import Visit, is_fetch, page, redirect
 from cronbeat.db.models import Heartbeat
-from cronbeat.enums import Status
-from cronbeat.errors import Conflict, Invalid
-from cronbeat.schedules import ScheduleError, parse_cron, parse_timezone, upcoming
+from cronbeat.enums import RuleAction, RuleMatch, Status
+from cronbeat.errors import Conflict, Invalid, NotFound
+from cronbeat.output_rules import rules_of
+from cronbeat.schedules import ScheduleError, explain
 from cronbeat.services import heartbeats as service
 from cronbeat.services import history
 from cronbeat.services.incidents import list_incidents
@@ -29,6 +31,7 @@ from cronbeat.services.oncall_config import list_policies
 PAGE_SIZE = 50
 UPTIME_DAYS = 90
 PREVIEW_COUNT = 5
+PARENT_CHOICES = 100  # heartbeats suggested for "depends on"
 
 
 @page
@@ -65,7 +68,7 @@ async def heartbeat_list(visit: Visit) -> Response:
 async def heartbeat_new(visit: Visit) -> Response:
     if visit.request.method == "GET":
         return await _form(visit, None, form_values(None))
-    form = _strings(visit.form)
+    form = compact(_strings(visit.form))
     try:
         spec = heartbeat_spec(form)
         async with visit.context.db.write() as session:
@@ -83,12 +86,12 @@ async def heartbeat_edit(visit: Visit) -> Response:
         async with visit.context.db.read() as session:
             heartbeat = await service.get_heartbeat(session, visit.team_id, heartbeat_id)
         return await _form(visit, heartbeat, form_values(heartbeat))
-    form = _strings(visit.form)
+    form = compact(_strings(visit.form))
     try:
-        spec = heartbeat_spec(form)
         async with visit.context.db.write() as session:
             heartbeat = await service.get_heartbeat(session, visit.team_id, heartbeat_id,
                                                     for_update=True)
+            spec = heartbeat_spec(form, service.spec_of(heartbeat))
             await service.update_heartbeat(session, heartbeat, spec, visit.now)
     except (Invalid, Conflict) as exc:
         async with visit.context.db.read() as session:
@@ -117,8 +120,12 @@ async def heartbeat_detail(visit: Visit) -> Response:
         runs = await history.run_durations(session, heartbeat.id)
         past = (await list_incidents(session, visit.team_id, heartbeat_id=heartbeat.id,
                                      limit=10)).items
+        parent = await _heartbeat_or_none(session, visit.team_id,
+                                          str(heartbeat.depends_on_id or ""))
+    rules = [rule.describe(n) for n, rule in enumerate(rules_of(heartbeat.output_rules), 1)]
     return visit.render(
-        "heartbeat.html", title=heartbeat.name, **live, incidents=past,
+        "heartbeat.html", title=heartbeat.name, **live, incidents=past, rules=rules,
+        parent=parent,
         uptime=charts.uptime_bars(days), uptime_total=charts.uptime_total(days),
         durations=charts.duration_bars([(local(at, timezone), s, ok) for at, s, ok in runs]),
         longest=max((s for _, s, _ in runs), default=0), chart_width=charts.WIDTH,
@@ -143,7 +150,8 @@ async def heartbeat_delete(visit: Visit) -> Response:
         heartbeat = await service.get_heartbeat(session, visit.team_id, heartbeat_id,
                                                 for_update=True)
         name = heartbeat.name
-        await service.delete_heartbeat(session, heartbeat)
+        await service.delete_heartbeat(session, heartbeat, now=visit.now)
+    visit.context.notifications_queued()  # suppressed incidents of its dependants page now
     return redirect("/heartbeats", f"Deleted “{name}” with its pings and incidents.")
 
 
@@ -152,15 +160,10 @@ async def schedule_preview(visit: Visit) -> Response:
     """What a schedule means and when pings are expected next, shown while it is typed."""
     query = visit.request.query_params
     timezone = query.get("timezone", "").strip() or "UTC"
+    kind = query.get("kind", "period")
+    expression = query.get("oncalendar" if kind == "oncalendar" else "schedule", "")
     try:
-        if query.get("kind") == "cron":
-            schedule = parse_cron(query.get("schedule", ""), timezone, visit.now)
-            zone = zoneinfo.ZoneInfo(schedule.timezone)
-            times = [t.astimezone(zone) for t in upcoming(schedule, visit.now, PREVIEW_COUNT)]
-            text = schedule.describe()
-        else:
-            parse_timezone(timezone)
-            times, text = [], ""
+        text, times = explain(kind, expression, timezone, visit.now, PREVIEW_COUNT)
     except ScheduleError as exc:
         return HTMLResponse(render_fragment("schedule_preview.html", error=exc.message),
                             status_code=422)
@@ -187,6 +190,10 @@ async def _form(visit: Visit, heartbeat: Heartbeat | None, values: Mapping[str, 
                 error: Invalid | Conflict | None = None) -> Response:
     async with visit.context.db.read() as session:
         policies = await list_policies(session, visit.team_id)
+        # Suggestions for "depends on", not a full list: a team may have 10,000 heartbeats.
+        found = await service.list_heartbeats(session, visit.team_id, limit=PARENT_CHOICES)
+        parents = [hb for hb in found.items if heartbeat is None or hb.id != heartbeat.id]
+        parent = await _heartbeat_or_none(session, visit.team_id, values.get("depends_on", ""))
     errors = {}
     if isinstance(error, Invalid):
         errors[error.field] = error.message
@@ -196,8 +203,21 @@ async def _form(visit: Visit, heartbeat: Heartbeat | None, values: Mapping[str, 
         "heartbeat_form.html", status=422 if error else 200,
         title=f"Edit {heartbeat.name}" if heartbeat else "New heartbeat",
         heartbeat=heartbeat, values=values, errors=errors, policies=policies,
-        timezones=_timezones(),
+        timezones=_timezones(), rules=rule_rows(values), matches=list(RuleMatch),
+        actions=list(RuleAction), parents=parents, parent=parent,
+        more_parents=found.next_cursor is not None,
     )
+
+
+async def _heartbeat_or_none(session: AsyncSession, team_id: int, text: str) -> Heartbeat | None:
+    """The heartbeat a form field names by id, if it is one of the team's."""
+    text = text.strip().lstrip("#")
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None
+    try:
+        return await service.get_heartbeat(session, team_id, int(text))
+    except NotFound:
+        return None
 
 
 @functools.cache

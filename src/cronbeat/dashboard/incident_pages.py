@@ -35,6 +35,7 @@ async def list_incidents(visit: Visit) -> Response:
             before=_cursor(query.get("before", "")), limit=PAGE_SIZE)
         names = await service.heartbeat_names(session, visit.team_id, found.items)
     return visit.render("incidents.html", title="Incidents", tabs=TABS,
+                        is_suppressed=service.is_suppressed,
                         tab=state.value if state else "", incidents=found.items, names=names,
                         next_cursor=found.next_cursor)
 
@@ -51,7 +52,8 @@ async def show_incident(visit: Visit) -> Response:
     if wants_fragment(visit):
         return fragment(visit, "incident_timeline.html", **values)
     return visit.render("incident.html", title=f"Incident {incident.id}",
-                        heartbeat_name=names.get(incident.heartbeat_id, ""), **values)
+                        heartbeat_name=names.get(incident.heartbeat_id, ""),
+                        suppressed=service.is_suppressed(incident), **values)
 
 
 @page

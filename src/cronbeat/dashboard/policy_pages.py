@@ -99,16 +99,19 @@ async def _editor(visit: Visit, policy: Policy | None, *, status: int = 200,
     async with visit.context.db.read() as session:
         options = await _target_options(session, visit.team_id)
     if visit.request.method == "POST":
-        values = {name: visit.field(name) for name in ("name", "repeat", "repeat_delay")}
+        values = {name: visit.field(name)
+                  for name in ("name", "repeat", "repeat_delay", "realert_every")}
         rows = _step_rows(visit)
     elif policy is not None:
         spec = service.policy_spec_of(policy)
         values = {"name": spec.name, "repeat": str(spec.repeat),
-                  "repeat_delay": _minutes(spec.repeat_delay)}
+                  "repeat_delay": _minutes(spec.repeat_delay),
+                  "realert_every": _minutes(spec.realert_every)}
         rows = [(_minutes(step.wait), [value_of(t) for t in step.targets])
                 for step in spec.steps]
     else:
-        values, rows = {"name": "", "repeat": "0", "repeat_delay": "0"}, []
+        values = {"name": "", "repeat": "0", "repeat_delay": "0", "realert_every": "0"}
+        rows = []
     rows += [("", [])] * min(EMPTY_ROWS, max(0, MAX_STEPS - len(rows)))
     return visit.render("policy.html", status=status,
                         title="Edit policy" if policy else "New policy", policy=policy,
@@ -126,7 +129,8 @@ def _policy_spec(visit: Visit) -> service.PolicySpec:
     return service.PolicySpec(
         name=visit.field("name"), steps=tuple(steps),
         repeat=_whole(visit.field("repeat") or "0", "repeat"),
-        repeat_delay=_seconds(visit.field("repeat_delay") or "0", "repeat_delay"))
+        repeat_delay=_seconds(visit.field("repeat_delay") or "0", "repeat_delay"),
+        realert_every=_seconds(visit.field("realert_every") or "0", "realert_every"))
 
 
 def _step_rows(visit: Visit) -> list[tuple[str, list[str]]]:

@@ -13,6 +13,7 @@ from cronbeat.dashboard import (
     account_pages,
     heartbeat_pages,
     incident_pages,
+    maintenance_pages,
     oncall_pages,
     policy_pages,
     team_pages,
@@ -33,5 +34,6 @@ routes: list[BaseRoute] = [
     *team_pages.routes,
     *oncall_pages.routes,
     *policy_pages.routes,
+    *maintenance_pages.routes,
     Mount("/static", StaticFiles(directory=STATIC), name="static"),
 ]

@@ -18,7 +18,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "dashboard"
 FLASH_COOKIE = "cronbeat_flash"
 NAV = (
     ("/heartbeats", "Heartbeats"), ("/incidents", "Incidents"), ("/oncall", "On-call"),
-    ("/policies", "Policies"), ("/team", "Team"),
+    ("/policies", "Policies"), ("/maintenance", "Maintenance"), ("/team", "Team"),
 )
 HEADERS = {"Cache-Control": "no-store"}
 
@@ -30,7 +30,8 @@ env = Environment(
 env.filters.update(duration=formatting.duration, iso=formatting.iso)
 env.globals.update(nav=NAV, version=__version__, ago=formatting.ago, local=formatting.local,
                    reason=formatting.reason, clock_time=formatting.clock_time,
-                   shift_length=formatting.shift_length)
+                   shift_length=formatting.shift_length,
+                   window_when=formatting.window_when)
 
 
 def render_page(request: Request, template: str, *, status: int = 200,

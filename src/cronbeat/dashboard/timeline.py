@@ -18,6 +18,9 @@ _TITLES = {
     EventKind.DELIVERY_FAILED: "Delivery failed",
     EventKind.ACKNOWLEDGED: "Acknowledged",
     EventKind.RESOLVED: "Resolved",
+    EventKind.PAGING_HELD: "Paging held for maintenance",
+    EventKind.SUPPRESSED: "Suppressed: the heartbeat it depends on is down",
+    EventKind.RELEASED: "Released: paging from now on",
 }
 _PURPOSES = {
     NotificationPurpose.ALERT: "Alert",

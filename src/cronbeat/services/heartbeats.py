@@ -296,6 +296,17 @@ async def list_heartbeats(
     return HeartbeatPage(rows[:limit], rows[limit - 1].id if more else None)
 
 
+async def names_by_id(
+    session: AsyncSession, team_id: int, ids: Sequence[int]
+) -> dict[int, str]:
+    """The names of those of these heartbeats that are the team's, in one query."""
+    if not ids:
+        return {}
+    rows = await session.execute(select(Heartbeat.id, Heartbeat.name).where(
+        Heartbeat.team_id == team_id, Heartbeat.id.in_(set(ids))))
+    return {row.id: row.name for row in rows}
+
+
 async def incidents_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, Incident]:
     if not ids:
         return {}

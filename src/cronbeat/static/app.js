@@ -51,8 +51,10 @@ function startPreview(input) {
   const target = document.getElementById(input.dataset.target);
   let timer = null;
   async function show() {
+    // Several schedule kinds share one preview: only the one shown now answers.
+    if (input.closest("[hidden]")) return;
     const params = new URLSearchParams();
-    for (const name of ["kind", "schedule", "period", "timezone"]) {
+    for (const name of ["kind", "schedule", "oncalendar", "period", "timezone"]) {
       const field = form.elements[name];
       if (field) params.set(name, field.value);
     }
@@ -67,7 +69,7 @@ function startPreview(input) {
     element.addEventListener("input", later);
     element.addEventListener("change", later);
   }
-  if (input.value) show();
+  if (input.value) later();  // after the toggles have hidden the other kinds' parts
 }
 
 // Forms that show or hide parts by the value of a radio: data-shows="kind".

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 
 from cronbeat import __version__
 from cronbeat.api import badges, errors, heartbeats, incidents, oncall, pages, people, ping
@@ -83,11 +84,16 @@ def create_app(
     app.include_router(oncall.router)
     app.include_router(team_route.router)
     app.include_router(badges.router)
-    app.router.routes.extend(ping.routes)
+    # The hot routes go first: matching a path against FastAPI's included routers costs more
+    # than answering /healthz (a profile showed ~half of each request), and nothing else
+    # can match these paths.
+    app.router.routes[:0] = [
+        *ping.routes,
+        Route("/healthz", _healthz, methods=["GET", "HEAD"], include_in_schema=False),
+    ]
     app.router.routes.extend(pages.routes)
     app.router.routes.extend(badges.routes)
     app.router.routes.extend(metrics_route.routes)
-    app.add_route("/healthz", _healthz, methods=["GET", "HEAD"], include_in_schema=False)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -8,6 +8,7 @@ printed beside a baseline measured in the same run, and as a ratio to it.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -16,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -39,6 +41,9 @@ from cronbeat.tokens import new_ping_token
 
 BENCH = Path(__file__).resolve().parent
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
+# A directory: every server a bench starts is profiled by py-spy into it (collapsed stacks,
+# which bench/profile_summary.py turns into a table, or flamegraph tools into a picture).
+PROFILE = os.environ.get("BENCH_PROFILE")
 
 
 def say(name: str, value: object) -> None:
@@ -235,11 +240,21 @@ def running_server(target: Target, **env: str) -> Iterator[Server]:
         process = subprocess.Popen([sys.executable, "-m", "cronbeat", "serve"],
                                    env=environment, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
+        spy = None
         try:
             _wait_until_up(base, process, log_path)
+            if PROFILE:
+                # Samples the whole life of the server; written when it exits.
+                out = Path(PROFILE) / f"serve-{port}.txt"
+                spy = subprocess.Popen(
+                    [str(Path(sys.executable).parent / "py-spy"), "record", "-p",
+                     str(process.pid), "-f", "raw", "-o", str(out), "-r", "50"],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             yield Server(base, process.pid, log_path)
         finally:
             process.send_signal(signal.SIGTERM)
+            if spy is not None:
+                spy.wait(timeout=60)
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -304,3 +319,54 @@ def run_wrk(url: str, *, threads: int = 2, connections: int = 32, seconds: int =
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+# -- a webhook receiver ------------------------------------------------------------------------
+
+class Receiver:
+    """An HTTP server on 127.0.0.1, in its own thread and event loop, that answers every POST
+    with 200 at once and records when each arrived (wall clock) with its JSON body."""
+
+    def __init__(self) -> None:
+        self.arrivals: list[tuple[float, dict[str, Any]]] = []
+        self.port = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def __enter__(self) -> Receiver:
+        self._thread.start()
+        self._ready.wait(10)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    def _serve(self) -> None:
+        loop = self._loop = asyncio.new_event_loop()
+        server = loop.run_until_complete(
+            asyncio.start_server(self._handle, "127.0.0.1", 0, backlog=1024))
+        self.port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        loop.run_forever()
+        server.close()
+        loop.close()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
+                body = await reader.readexactly(length)
+                self.arrivals.append((time.time(), json.loads(body)))
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import (  # noqa: E402
+from harness import (
     WrkResult,
     count_rows,
     first_start,
@@ -28,7 +28,7 @@ from harness import (  # noqa: E402
     tokens_and_ids,
 )
 
-from cronbeat.db.models import Ping  # noqa: E402
+from cronbeat.db.models import Ping
 
 PING = "/api/v1/heartbeat/"
 

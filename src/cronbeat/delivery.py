@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,20 +21,38 @@ from cronbeat.enums import NotificationPurpose
 from cronbeat.links import sign_ack
 from cronbeat.loop import Loop
 from cronbeat.metrics import Metrics
-from cronbeat.notifiers import ChannelKind, Delivery, Message, NotifierError, deliver
+from cronbeat.notifiers import (
+    ChannelKind,
+    Delivery,
+    Message,
+    NotifierError,
+    NotifyConfig,
+    deliver,
+    webhook,
+)
 from cronbeat.services.instance import LINK_SIGNING, instance_secret
 from cronbeat.services.outbox import claim_due, nearest_attempt, record_attempt
 
 log = logging.getLogger(__name__)
 
-BATCH = 50
-CONCURRENCY = 16
+BATCH = 200
+# Sends in flight at once: enough to keep up with a burst of alerts, few enough not to
+# flood a receiver or run out of sockets.
+CONCURRENCY = 32
 
 
 @dataclass(frozen=True)
 class Job:
     notification_id: int
     delivery: Delivery
+
+
+@dataclass(frozen=True)
+class Outcome:
+    job: Job
+    at: datetime
+    elapsed: float
+    error: NotifierError | None
 
 
 class Deliverer(Loop):
@@ -63,10 +81,21 @@ class Deliverer(Loop):
         async with self._db.write() as session:
             rows = await claim_due(session, now, BATCH)
             jobs = [await self._prepare(session, row, now) for row in rows]
-        await asyncio.gather(*(self._attempt(job) for job in jobs))
+        if not jobs:
+            return 0
+        # One HTTP client per batch: its webhooks to one receiver reuse connections.
+        async with webhook.new_client(self._config.http_timeout, CONCURRENCY) as client:
+            config = replace(self._config, http=client)
+            # Each attempt is recorded as soon as it ends; attempts that end together share
+            # one transaction, so that a burst of alerts does not queue one per send.
+            sending = {asyncio.ensure_future(self._attempt(job, config)) for job in jobs}
+            while sending:
+                ended, sending = await asyncio.wait(sending,
+                                                    return_when=asyncio.FIRST_COMPLETED)
+                await self._record([task.result() for task in ended])
         return len(jobs)
 
-    async def _attempt(self, job: Job) -> None:
+    async def _attempt(self, job: Job, config: NotifyConfig) -> Outcome:
         async with self._slots:
             started = time.monotonic()
             error: NotifierError | None = None
@@ -74,19 +103,24 @@ class Deliverer(Loop):
                 if job.delivery.kind is ChannelKind.EMAIL and not self._config.smtp.host:
                     raise NotifierError("email is not set up: set CRONBEAT_SMTP_HOST",
                                         permanent=True)
-                await deliver(job.delivery, self._config)
+                await deliver(job.delivery, config)
             except NotifierError as exc:
                 error = exc
                 log.warning("notification %s: %s", job.notification_id, exc.message)
             elapsed = time.monotonic() - started
+        return Outcome(job, self._clock.now(), elapsed, error)
+
+    async def _record(self, outcomes: list[Outcome]) -> None:
         async with self._db.write() as session:
-            row = await record_attempt(
-                session, job.notification_id, self._clock.now(), elapsed,
-                None if error is None else error.message,
-                False if error is None else error.permanent,
-            )
-            await self._metrics.attempt_recorded(session, job.delivery.kind.value, row,
-                                                 error is None)
+            for outcome in outcomes:
+                error = outcome.error
+                row = await record_attempt(
+                    session, outcome.job.notification_id, outcome.at, outcome.elapsed,
+                    None if error is None else error.message,
+                    False if error is None else error.permanent,
+                )
+                await self._metrics.attempt_recorded(session, outcome.job.delivery.kind.value,
+                                                     row, error is None)
 
     async def _prepare(self, session: AsyncSession, row: Notification, now: datetime) -> Job:
         if row.subject is None or row.text is None or row.payload is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -23,6 +24,10 @@ class Settings(BaseSettings):
     base_url: str | None = Field(None, description="Public URL used in ping URLs")
     max_body: int = Field(100_000, ge=0, le=10_000_000, description="Bytes of ping body kept")
     ping_batch: int = Field(256, ge=1, le=10_000, description="Most pings committed at once")
+    ping_keep: int = Field(100, ge=1, le=1_000_000, description="Pings kept per heartbeat")
+    ping_max_age_days: float = Field(
+        90, gt=0, le=36_500, description="Days after which a ping is deleted, however few"
+    )
     worker_poll: float = Field(
         1.0, gt=0, le=60, description="Longest worker sleep when it runs in its own process"
     )
@@ -37,6 +42,9 @@ class Settings(BaseSettings):
     smtp_security: Literal["none", "starttls", "ssl"] = "none"
     smtp_from: str = Field("cronbeat@localhost", description="From address of emails")
     log_level: str = Field("info", description="debug, info, warning or error")
+
+    def ping_max_age(self) -> timedelta:
+        return timedelta(days=self.ping_max_age_days)
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'cronbeat.db'}"

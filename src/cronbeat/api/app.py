@@ -24,6 +24,7 @@ from cronbeat.db.engine import Database
 from cronbeat.delivery import Deliverer
 from cronbeat.metrics import Metrics
 from cronbeat.ping_writer import PingWriter
+from cronbeat.pruner import Pruner
 from cronbeat.worker import Worker
 
 # In `serve` the worker is woken by every nearer deadline, so it only needs to wake by itself
@@ -47,8 +48,10 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = db or Database(settings.resolved_database_url())
         the_clock = clock or SystemClock()
-        deliverer = worker = None
+        deliverer = worker = pruner = None
         if run_worker:
+            pruner = Pruner(database, the_clock, keep=settings.ping_keep,
+                            max_age=settings.ping_max_age())
             deliverer = Deliverer(database, the_clock, settings, max_sleep=IN_PROCESS_MAX_SLEEP,
                                   metrics=metrics)
             worker = Worker(database, the_clock, max_sleep=IN_PROCESS_MAX_SLEEP,
@@ -59,17 +62,16 @@ def create_app(
         context = Context(settings, database, the_clock, writer, worker, deliverer)
         app.state.context = context
         context.writer.start()
-        for loop in (context.worker, context.deliverer):
-            if loop is not None:
-                loop.start()
+        loops = [loop for loop in (worker, deliverer, pruner) if loop is not None]
+        for loop in loops:
+            loop.start()
         try:
             yield
         finally:
             # Pings already accepted are committed before the process goes.
             await context.writer.stop()
-            for loop in (context.worker, context.deliverer):
-                if loop is not None:
-                    await loop.stop()
+            for loop in loops:
+                await loop.stop()
             if db is None:
                 await database.dispose()
 

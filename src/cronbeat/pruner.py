@@ -45,24 +45,33 @@ class Pruner(Loop):
         return self._max_sleep
 
     async def prune(self, now: datetime) -> Pruned:
+        """One pass. The rows to delete are found in read transactions, which never wait
+        for writers; each delete is then one short statement of at most `batch` ids."""
         excess = 0
         for chunk in _chunks(sorted(await self._pinged_since_last_pass()), CHUNK):
             async with self._db.read() as session:
                 cutoffs = await retention.excess_cutoffs(session, chunk, self._keep)
-            while cutoffs:
-                async with self._db.write() as session:
-                    deleted, cutoffs = await retention.delete_excess(session, cutoffs,
-                                                                     self._batch)
-                excess += deleted
+            after: int | None = 0
+            while cutoffs and after is not None:
+                async with self._db.read() as session:
+                    ids, after = await retention.excess_ids(session, cutoffs, after,
+                                                            self._scan)
+                excess += await self._delete(ids)
         old = 0
         while True:
-            async with self._db.write() as session:
-                deleted = await retention.delete_older_than(session, now - self._max_age,
-                                                            self._batch)
-            old += deleted
-            if not deleted:
+            async with self._db.read() as session:
+                ids = await retention.old_ids(session, now - self._max_age, self._batch)
+            if not ids:
                 break
+            old += await self._delete(ids)
         return Pruned(excess, old)
+
+    async def _delete(self, ids: list[int]) -> int:
+        deleted = 0
+        for part in _chunks(ids, self._batch):
+            async with self._db.write() as session:
+                deleted += await retention.delete_pings(session, part)
+        return deleted
 
     async def _pinged_since_last_pass(self) -> set[int]:
         async with self._db.read() as session:

@@ -46,37 +46,33 @@ async def excess_cutoffs(
     return {hb_id: cutoff for hb_id, cutoff in rows if cutoff is not None}
 
 
-async def delete_excess(
-    session: AsyncSession, cutoffs: Mapping[int, int], budget: int
-) -> tuple[int, dict[int, int]]:
-    """Delete, oldest first, the pings at or below each heartbeat's cutoff, at most `budget`
-    rows in all. Returns how many went, and the cutoffs of heartbeats perhaps not done."""
-    deleted = 0
-    left = dict(cutoffs)
-    for heartbeat_id, cutoff in cutoffs.items():
-        room = budget - deleted
-        if room <= 0:
-            break
-        oldest = (select(Ping.id).where(Ping.heartbeat_id == heartbeat_id, Ping.id <= cutoff)
-                  .order_by(Ping.id).limit(room))
-        count = await _delete(session, list(await session.scalars(oldest)))
-        deleted += count
-        if count < room:
-            del left[heartbeat_id]
-    return deleted, left
+async def excess_ids(
+    session: AsyncSession, cutoffs: Mapping[int, int], after_id: int, limit: int
+) -> tuple[list[int], int | None]:
+    """The ids of pings at or below their heartbeat's cutoff, among the next `limit` pings
+    of those heartbeats after `after_id`; and where the next call should start (None: done).
+    A read: the deletes are done apart, in short write transactions."""
+    rows = (await session.execute(
+        select(Ping.id, Ping.heartbeat_id)
+        .where(Ping.heartbeat_id.in_(list(cutoffs)), Ping.id > after_id,
+               Ping.id <= max(cutoffs.values()))
+        .order_by(Ping.id).limit(limit)
+    )).all()
+    victims = [ping_id for ping_id, heartbeat_id in rows if ping_id <= cutoffs[heartbeat_id]]
+    return victims, (rows[-1][0] if len(rows) == limit else None)
 
 
-async def delete_older_than(session: AsyncSession, before: datetime, limit: int) -> int:
-    """Delete the pings received before `before` among the `limit` first by id.
+async def old_ids(session: AsyncSession, before: datetime, limit: int) -> list[int]:
+    """The pings received before `before` among the `limit` first by id.
 
     Pings are numbered in the order they arrive, so the first ids are the oldest pings:
     looking only at them keeps the cost bounded without an index on the time. A ping whose
     server's clock ran behind may wait for a later pass; none is deleted too early."""
     head = await session.execute(select(Ping.id, Ping.received_at).order_by(Ping.id).limit(limit))
-    return await _delete(session, [ping_id for ping_id, at in head if at < before])
+    return [ping_id for ping_id, at in head if at < before]
 
 
-async def _delete(session: AsyncSession, ids: list[int]) -> int:
+async def delete_pings(session: AsyncSession, ids: Sequence[int]) -> int:
     if not ids:
         return 0
     result = await session.execute(delete(Ping).where(Ping.id.in_(ids)),

@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -198,21 +199,28 @@ async def count_rows(db: Database, table: Any) -> int:
 async def database_bytes(target: Target, db: Database) -> int:
     """The size on disk: the SQLite file and its WAL, or the PostgreSQL database."""
     if target.is_sqlite:
-        async with db.write() as session:
-            await session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         path = Path(make_url(normalize_url(target.url)).database or "")
+        _sqlite(path, "PRAGMA wal_checkpoint(TRUNCATE)")
         return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
     async with db.read() as session:
         await session.execute(text("CHECKPOINT"))
         return int(await session.scalar(text("SELECT pg_database_size(current_database())")))
 
 
+def _sqlite(path: Path, sql: str) -> None:
+    """A statement outside any transaction, which the engines' BEGIN IMMEDIATE would open."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute(sql)
+    finally:
+        connection.close()
+
+
 async def vacuum_analyze(target: Target, db: Database) -> None:
     """Fresh planner statistics, as a database that has been running a while would have."""
     engine = db.write_engine
     if target.is_sqlite:
-        async with engine.connect() as conn:
-            await conn.exec_driver_sql("ANALYZE")
+        _sqlite(Path(make_url(normalize_url(target.url)).database or ""), "ANALYZE")
         return
     async with engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     ping_max_age_days: float = Field(
         90, gt=0, le=36_500, description="Days after which a ping is deleted, however few"
     )
+    ping_prune_every: float = Field(
+        60.0, gt=0, le=86_400, description="Seconds between passes of the ping pruner"
+    )
     worker_poll: float = Field(
         1.0, gt=0, le=60, description="Longest worker sleep when it runs in its own process"
     )

@@ -51,7 +51,8 @@ def create_app(
         deliverer = worker = pruner = None
         if run_worker:
             pruner = Pruner(database, the_clock, keep=settings.ping_keep,
-                            max_age=settings.ping_max_age())
+                            max_age=settings.ping_max_age(),
+                            every=settings.ping_prune_every)
             deliverer = Deliverer(database, the_clock, settings, max_sleep=IN_PROCESS_MAX_SLEEP,
                                   metrics=metrics)
             worker = Worker(database, the_clock, max_sleep=IN_PROCESS_MAX_SLEEP,

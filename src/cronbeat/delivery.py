@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cronbeat import messages
@@ -68,6 +70,7 @@ class Deliverer(Loop):
         self._settings = settings
         self._config = settings.notify_config()
         self._slots = asyncio.Semaphore(CONCURRENCY)
+        self._secret: str | None = None
 
     async def tick(self) -> float:
         while await self.deliver_due() == BATCH:
@@ -80,7 +83,9 @@ class Deliverer(Loop):
         now = self._clock.now()
         async with self._db.write() as session:
             rows = await claim_due(session, now, BATCH)
+            loaded = await _load_incidents(session, rows)  # held: `get` then finds them
             jobs = [await self._prepare(session, row, now) for row in rows]
+            del loaded
         if not jobs:
             return 0
         # One HTTP client per batch: its webhooks to one receiver reuse connections.
@@ -140,7 +145,10 @@ class Deliverer(Loop):
         # Both exist: a notification is deleted with its incident, an incident with its heartbeat.
         incident = await session.get_one(Incident, row.incident_id)
         heartbeat = await session.get_one(Heartbeat, incident.heartbeat_id)
-        secret = self._settings.secret_key or await instance_secret(session, LINK_SIGNING)
+        if self._secret is None:  # made once for the whole installation, never changed
+            self._secret = self._settings.secret_key or await instance_secret(session,
+                                                                             LINK_SIGNING)
+        secret = self._secret
         base = self._settings.resolved_base_url()
         page = f"{base}/ack/{sign_ack(secret, incident.id, row.recipient, now)}"
         links = messages.Links(acknowledge=page, incident=None)
@@ -148,6 +156,19 @@ class Deliverer(Loop):
         if row.purpose is NotificationPurpose.RECOVERY:
             return messages.recovery(facts, links, key)
         return messages.alert(facts, links, now, key)
+
+
+async def _load_incidents(session: AsyncSession, rows: Sequence[Notification]) -> list[object]:
+    """The incidents and heartbeats of the rows to render, in two queries instead of two per
+    row. The caller holds the list: the session only keeps weak references to its rows."""
+    ids = {row.incident_id for row in rows if row.incident_id is not None and row.text is None}
+    if not ids:
+        return []
+    incidents = (await session.scalars(select(Incident).where(Incident.id.in_(ids)))).all()
+    heartbeat_ids = {incident.heartbeat_id for incident in incidents}
+    heartbeats = (await session.scalars(
+        select(Heartbeat).where(Heartbeat.id.in_(heartbeat_ids)))).all()
+    return [*incidents, *heartbeats]
 
 
 def incident_facts(incident: Incident, heartbeat: Heartbeat) -> messages.IncidentFacts:

@@ -26,6 +26,7 @@ from harness import (
     heartbeat_row,
     insert_rows,
     now_utc,
+    on,
     percentile,
     rss_mb,
     running_server,
@@ -85,21 +86,21 @@ async def deadlines_by_id(db: Database) -> dict[int, float]:
 
 
 def measure(target: Target, count: int, window: float, lead: float = 15.0,
-            patience: float = 60.0) -> Delays:
+            patience: float = 600.0) -> Delays:
     """Seed `count` heartbeats due within `window` seconds starting `lead` seconds from now
-    (plus the lone one before them), run the server, and collect the webhook arrivals."""
+    (plus the lone one before them), run the server, and collect the webhook arrivals,
+    waiting up to `patience` seconds after the last deadline for them all."""
     db = target.database()
     now = now_utc()
-    team_id, _ = asyncio.run(first_start(db, now))
+    team_id, _ = on(db, first_start(db, now))
     start = now + timedelta(seconds=lead)
     rng = random.Random(7)
     crowd = sorted(start + timedelta(seconds=rng.uniform(0, window)) for _ in range(count))
     with Receiver() as receiver:
-        asyncio.run(webhook_policy(db, team_id, receiver.url(), now))
+        on(db, webhook_policy(db, team_id, receiver.url(), now))
         lone = start - timedelta(seconds=BASELINE_BEFORE)
-        asyncio.run(seed(db, team_id, [lone, *crowd], now))
-        due = asyncio.run(deadlines_by_id(db))
-        asyncio.run(db.dispose())
+        on(db, seed(db, team_id, [lone, *crowd], now))
+        due = on(db, deadlines_by_id(db))
         lone_id = min(due)
         with running_server(target) as server:
             end = start.timestamp() + window + patience

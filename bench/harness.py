@@ -21,12 +21,12 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import httpx
@@ -41,6 +41,7 @@ from cronbeat.services.teams import bootstrap
 from cronbeat.tokens import new_ping_token
 
 BENCH = Path(__file__).resolve().parent
+T = TypeVar("T")
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 # A directory: every server a bench starts is profiled by py-spy into it (collapsed stacks,
 # which bench/profile_summary.py turns into a table, or flamegraph tools into a picture).
@@ -127,6 +128,18 @@ async def _pg_admin(url: str, sql: str) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
+
+
+def on(db: Database, work: Coroutine[Any, Any, T]) -> T:
+    """Run `work` on `db` in an event loop of its own, then close the connections: pooled
+    connections belong to the loop that opened them (asyncpg refuses any other)."""
+    async def run() -> T:
+        try:
+            return await work
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
 
 
 async def first_start(db: Database, now: datetime) -> tuple[int, str]:

@@ -8,7 +8,6 @@ against the same server configuration with nothing pruned, and the bare `/health
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ from harness import (
     first_start,
     fresh_database,
     now_utc,
+    on,
     run_wrk,
     running_server,
     say,
@@ -54,12 +54,11 @@ def main() -> None:
     with fresh_database(args.postgres) as target:
         db = target.database()
         now = now_utc()
-        team_id, _ = asyncio.run(first_start(db, now))
-        asyncio.run(seed_heartbeats(db, team_id, args.heartbeats, now,
+        team_id, _ = on(db, first_start(db, now))
+        on(db, seed_heartbeats(db, team_id, args.heartbeats, now,
                                     anchor=now - timedelta(minutes=1)))
-        rows = asyncio.run(tokens_and_ids(db))
-        asyncio.run(seed_pings(db, [hb_id for hb_id, _ in rows], KEEP, now))
-        asyncio.run(db.dispose())
+        rows = on(db, tokens_and_ids(db))
+        on(db, seed_pings(db, [hb_id for hb_id, _ in rows], KEEP, now))
         tokens = target.data_dir / "tokens.txt"
         tokens.write_text("\n".join(token for _, token in rows) + "\n")
         say("database", "sqlite" if target.is_sqlite else "postgresql")
@@ -72,8 +71,7 @@ def main() -> None:
                           CRONBEAT_PING_PRUNE_EVERY="5"),
         }
         db = target.database()
-        left = asyncio.run(count_rows(db, Ping))
-        asyncio.run(db.dispose())
+        left = on(db, count_rows(db, Ping))
     for name, (bare, pings) in results.items():
         say(f"{name}_bare_requests_per_s", bare.per_second)
         say(f"{name}_pings_per_s", pings.per_second)

@@ -16,7 +16,6 @@ More pages (the dashboard's `/heartbeats`, once it exists) are timed by adding t
 from __future__ import annotations
 
 import argparse
-import asyncio
 import random
 import sys
 import time
@@ -34,6 +33,7 @@ from harness import (
     heartbeat_row,
     insert_rows,
     now_utc,
+    on,
     percentile,
     rss_mb,
     running_server,
@@ -94,18 +94,17 @@ def measure(target: Target, size: int) -> Figures:
     figures = Figures(size)
     db = target.database()
     now = now_utc()
-    team_id, key = asyncio.run(first_start(db, now))
-    empty = asyncio.run(database_bytes(target, db))
-    asyncio.run(seed(db, team_id, size, now))
-    with_heartbeats = asyncio.run(database_bytes(target, db))
-    ids = [hb_id for hb_id, _ in asyncio.run(tokens_and_ids(db, limit=PINGED))]
-    asyncio.run(seed_pings(db, ids, PINGS_EACH, now))
-    with_pings = asyncio.run(database_bytes(target, db))
+    team_id, key = on(db, first_start(db, now))
+    empty = on(db, database_bytes(target, db))
+    on(db, seed(db, team_id, size, now))
+    with_heartbeats = on(db, database_bytes(target, db))
+    ids = [hb_id for hb_id, _ in on(db, tokens_and_ids(db, limit=PINGED))]
+    on(db, seed_pings(db, ids, PINGS_EACH, now))
+    with_pings = on(db, database_bytes(target, db))
     figures.bytes_per_heartbeat = (with_heartbeats - empty) / size
     figures.bytes_per_ping = (with_pings - with_heartbeats) / (len(ids) * PINGS_EACH)
-    asyncio.run(vacuum_analyze(target, db))
-    figures.times_ms["find_due_work"] = asyncio.run(find_due_ms(db, now))
-    asyncio.run(db.dispose())
+    on(db, vacuum_analyze(target, db))
+    figures.times_ms["find_due_work"] = on(db, find_due_ms(db, now))
     with running_server(target) as server:
         for name, path in PAGES.items():
             url = server.base + path.format(after=size // 2)

@@ -8,7 +8,6 @@ as the baseline. Afterwards, the pings stored must equal the 2xx answers.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +20,7 @@ from harness import (
     first_start,
     fresh_database,
     now_utc,
+    on,
     run_wrk,
     running_server,
     say,
@@ -42,13 +42,12 @@ def main() -> None:
     args = parser.parse_args()
     with fresh_database(args.postgres) as target:
         db = target.database()
-        team_id, _ = asyncio.run(first_start(db, now_utc()))
+        team_id, _ = on(db, first_start(db, now_utc()))
         # Up, as heartbeats of a fleet that has been pinging for a while: a first ping (which
         # also records the pending -> up flip) happens once in a heartbeat's life.
-        asyncio.run(seed_heartbeats(db, team_id, args.heartbeats, now_utc(),
+        on(db, seed_heartbeats(db, team_id, args.heartbeats, now_utc(),
                                     anchor=now_utc() - timedelta(minutes=1)))
-        tokens = [token for _, token in asyncio.run(tokens_and_ids(db))]
-        asyncio.run(db.dispose())
+        tokens = [token for _, token in on(db, tokens_and_ids(db))]
         tokens_file = target.data_dir / "tokens.txt"
         tokens_file.write_text("\n".join(tokens) + "\n")
         say("database", "sqlite" if target.is_sqlite else "postgresql")
@@ -74,10 +73,9 @@ def main() -> None:
             results = {}
             for name, (path, env) in runs.items():
                 db = target.database()
-                before = asyncio.run(count_rows(db, Ping))
+                before = on(db, count_rows(db, Ping))
                 result = wrk(path, **env)
-                after = asyncio.run(count_rows(db, Ping))
-                asyncio.run(db.dispose())
+                after = on(db, count_rows(db, Ping))
                 results[name] = (result, after - before)
             bare.append(wrk("/healthz"))
         baseline = sum(b.per_second for b in bare) / len(bare)

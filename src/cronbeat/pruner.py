@@ -47,16 +47,19 @@ class Pruner(Loop):
     async def prune(self, now: datetime) -> Pruned:
         """One pass. The rows to delete are found in read transactions, which never wait
         for writers; each delete is then one short statement of at most `batch` ids."""
+        async with self._db.read() as session:
+            top = await retention.last_ping_id(session)
         excess = 0
-        for chunk in _chunks(sorted(await self._pinged_since_last_pass()), CHUNK):
+        # Range by range of new ping ids, so that a first pass over a large table holds one
+        # range's heartbeats in memory, not every heartbeat's. A range counts as seen once
+        # its heartbeats are pruned: after a failure the next pass takes it again.
+        while self._seen < top:
+            upto = min(self._seen + self._scan, top)
             async with self._db.read() as session:
-                cutoffs = await retention.excess_cutoffs(session, chunk, self._keep)
-            after: int | None = 0
-            while cutoffs and after is not None:
-                async with self._db.read() as session:
-                    ids, after = await retention.excess_ids(session, cutoffs, after,
-                                                            self._scan)
-                excess += await self._delete(ids)
+                pinged = await retention.pinged_between(session, self._seen, upto)
+            for chunk in _chunks(sorted(pinged), CHUNK):
+                excess += await self._prune_excess(chunk)
+            self._seen = upto
         old = 0
         while True:
             async with self._db.read() as session:
@@ -66,23 +69,23 @@ class Pruner(Loop):
             old += await self._delete(ids)
         return Pruned(excess, old)
 
+    async def _prune_excess(self, heartbeat_ids: list[int]) -> int:
+        async with self._db.read() as session:
+            cutoffs = await retention.excess_cutoffs(session, heartbeat_ids, self._keep)
+        deleted = 0
+        after: int | None = 0
+        while cutoffs and after is not None:
+            async with self._db.read() as session:
+                ids, after = await retention.excess_ids(session, cutoffs, after, self._scan)
+            deleted += await self._delete(ids)
+        return deleted
+
     async def _delete(self, ids: list[int]) -> int:
         deleted = 0
         for part in _chunks(ids, self._batch):
             async with self._db.write() as session:
                 deleted += await retention.delete_pings(session, part)
         return deleted
-
-    async def _pinged_since_last_pass(self) -> set[int]:
-        async with self._db.read() as session:
-            top = await retention.last_ping_id(session)
-        pinged: set[int] = set()
-        while self._seen < top:
-            upto = min(self._seen + self._scan, top)
-            async with self._db.read() as session:
-                pinged |= await retention.pinged_between(session, self._seen, upto)
-            self._seen = upto
-        return pinged
 
 
 def _chunks(items: list[int], size: int) -> list[list[int]]:

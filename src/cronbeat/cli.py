@@ -173,6 +173,7 @@ def worker() -> None:
     from cronbeat.clock import SystemClock
     from cronbeat.db.engine import Database
     from cronbeat.delivery import Deliverer
+    from cronbeat.pruner import Pruner
     from cronbeat.worker import Worker
 
     settings = _settings()
@@ -187,9 +188,11 @@ def worker() -> None:
         clock = SystemClock()
         deliverer = Deliverer(db, clock, settings, max_sleep=settings.worker_poll)
         the_worker = Worker(db, clock, max_sleep=settings.worker_poll, on_work=deliverer.notify)
+        pruner = Pruner(db, clock, keep=settings.ping_keep, max_age=settings.ping_max_age(),
+                        every=settings.ping_prune_every)
         console().print(f"cronbeat worker on {_safe(db.url)}")
         try:
-            await asyncio.gather(the_worker.run(), deliverer.run())
+            await asyncio.gather(the_worker.run(), deliverer.run(), pruner.run())
         except asyncio.CancelledError:
             pass
         finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -30,6 +31,13 @@ class Settings(BaseSettings):
         "0: no limit",
     )
     ping_batch: int = Field(256, ge=1, le=10_000, description="Most pings committed at once")
+    ping_keep: int = Field(100, ge=1, le=1_000_000, description="Pings kept per heartbeat")
+    ping_max_age_days: float = Field(
+        90, gt=0, le=36_500, description="Days after which a ping is deleted, however few"
+    )
+    ping_prune_every: float = Field(
+        60.0, gt=0, le=86_400, description="Seconds between passes of the ping pruner"
+    )
     worker_poll: float = Field(
         1.0, gt=0, le=60, description="Longest worker sleep when it runs in its own process"
     )
@@ -44,6 +52,9 @@ class Settings(BaseSettings):
     smtp_security: Literal["none", "starttls", "ssl"] = "none"
     smtp_from: str = Field("cronbeat@localhost", description="From address of emails")
     log_level: str = Field("info", description="debug, info, warning or error")
+
+    def ping_max_age(self) -> timedelta:
+        return timedelta(days=self.ping_max_age_days)
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'cronbeat.db'}"

@@ -36,16 +36,16 @@ class Worker(Loop):
     async def tick(self) -> float:
         now = self._clock.now()
         self._metrics.worker_woke(self._planned, now)
-        worked = False
         for step in (process_due, process_due_escalations):
             while True:
                 async with self._db.write() as session:
                     done = await step(session, now, limit=BATCH)
-                worked = worked or done > 0
+                # Tell the deliverer after each batch, not after the whole pass: with
+                # thousands due at once, the first alerts leave while later ones are made.
+                if done and self._on_work is not None:
+                    self._on_work(now)
                 if done < BATCH:
                     break
-        if worked and self._on_work is not None:
-            self._on_work(now)
         async with self._db.read() as session:
             deadlines = [await nearest_deadline(session), await nearest_escalation(session)]
         delay = self.sleep_until(min((d for d in deadlines if d is not None), default=None))

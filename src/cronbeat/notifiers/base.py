@@ -6,7 +6,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class ChannelKind(StrEnum):
@@ -56,6 +59,9 @@ class SmtpConfig:
 class NotifyConfig:
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     http_timeout: float = 10.0
+    # A client shared by the webhooks of one batch (its connections are reused); None: each
+    # webhook makes its own. See `webhook.new_client`.
+    http: httpx.AsyncClient | None = None
 
 
 Sender = Callable[[Delivery, NotifyConfig], Awaitable[None]]

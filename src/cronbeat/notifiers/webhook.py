@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import hmac
@@ -59,11 +60,13 @@ async def send(delivery: Delivery, config: NotifyConfig) -> None:
     headers = _headers(delivery, body)
     where = _where(url)
     try:
-        async with (
-            httpx.AsyncClient(timeout=config.http_timeout, follow_redirects=False,
-                              verify=_tls()) as client,
-            client.stream("POST", url, content=body, headers=headers) as response,
-        ):
+        async with contextlib.AsyncExitStack() as stack:
+            client = config.http
+            if client is None:
+                client = await stack.enter_async_context(new_client(config.http_timeout))
+            response = await stack.enter_async_context(
+                client.stream("POST", url, content=body, headers=headers))
+            client.cookies.clear()  # a shared client must not carry one receiver's cookies
             if response.is_success:
                 return
             snippet = await _snippet(response)
@@ -76,6 +79,12 @@ async def send(delivery: Delivery, config: NotifyConfig) -> None:
             f"webhook {where} could not be reached: {type(exc).__name__}: {exc}", permanent=False
         ) from exc
     raise _refusal(where, response, snippet)
+
+
+def new_client(timeout: float, connections: int = 10) -> httpx.AsyncClient:
+    """An HTTP client for webhooks: no redirects followed, the CA bundle of certifi."""
+    return httpx.AsyncClient(timeout=timeout, follow_redirects=False, verify=_tls(),
+                             limits=httpx.Limits(max_connections=connections))
 
 
 def _headers(delivery: Delivery, body: bytes) -> dict[str, str]:

@@ -3,8 +3,9 @@ notifications to the outbox, stop on acknowledgement, and send recovery notices.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, time, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,15 +20,33 @@ from cronbeat.services.maintenance import paging_held_until
 from cronbeat.services.outbox import enqueue
 
 EMAIL = "email"
+T = TypeVar("T")
+
+
+async def _memo(session: AsyncSession, key: tuple[object, ...],
+                load: Callable[[], Awaitable[T]]) -> T:
+    """What `load` gives, read once per transaction. The worker opens many incidents in one
+    transaction, mostly of one team: a team's policy, members and rotations are then read
+    once instead of once per incident (each read is a round trip, and they added up to most
+    of the time it took to open an incident). Nothing in the transaction changes them."""
+    memo: dict[tuple[object, ...], Any] = session.info.setdefault("escalation_memo", {})
+    if key not in memo:
+        memo[key] = await load()
+    value: T = memo[key]
+    return value
 
 
 async def policy_for(session: AsyncSession, heartbeat: Heartbeat) -> escalation.Policy:
     """The heartbeat's own policy, else its team's default, else the built-in default."""
-    policy_id = heartbeat.policy_id
+    return await _memo(session, ("policy", heartbeat.team_id, heartbeat.policy_id),
+                       lambda: _load_policy(session, heartbeat.team_id, heartbeat.policy_id))
+
+
+async def _load_policy(
+    session: AsyncSession, team_id: int, policy_id: int | None
+) -> escalation.Policy:
     if policy_id is None:
-        policy_id = await session.scalar(
-            select(Team.default_policy_id).where(Team.id == heartbeat.team_id)
-        )
+        policy_id = await session.scalar(select(Team.default_policy_id).where(Team.id == team_id))
     row = None if policy_id is None else await session.get(Policy, policy_id)
     if row is None:
         return escalation.default_policy()
@@ -204,10 +223,10 @@ async def _fire(
     session: AsyncSession, incident: Incident, step: escalation.Step, fired: Position,
     now: datetime,
 ) -> None:
-    team = (await session.scalars(
-        select(User.id).where(User.team_id == incident.team_id).order_by(User.id)
-    )).all()
-    on_call = await on_call_now(session, incident.team_id, now)
+    team = await _memo(session, ("members", incident.team_id),
+                       lambda: _member_ids(session, incident.team_id))
+    on_call = await _memo(session, ("on call", incident.team_id, now),
+                          lambda: on_call_now(session, incident.team_id, now))
     paged: list[str] = []
     for recipient in escalation.recipients(step.targets, on_call, team):
         paged += await _page(session, incident, recipient, now)
@@ -218,13 +237,20 @@ async def _fire(
     ))
 
 
+async def _member_ids(session: AsyncSession, team_id: int) -> Sequence[int]:
+    return (await session.scalars(
+        select(User.id).where(User.team_id == team_id).order_by(User.id)
+    )).all()
+
+
 async def _page(
     session: AsyncSession, incident: Incident, recipient: Recipient, now: datetime
 ) -> list[str]:
     """Write one outbox row per way of reaching the recipient; describe them for the timeline."""
     ways: list[tuple[str, str, str | None, str]] = []
     if recipient.kind is TargetKind.CHANNEL:
-        channel = await session.get(Channel, recipient.id)
+        channel = await _memo(session, ("channel", recipient.id),
+                              lambda: session.get(Channel, recipient.id))
         if channel is not None and channel.team_id == incident.team_id:
             ways.append((channel.kind, channel.target, channel.secret, channel.name))
     else:

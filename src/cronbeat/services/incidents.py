@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cronbeat.db.models import Heartbeat, Incident, IncidentEvent
@@ -28,18 +28,17 @@ async def open_incident(
     output: str = "",
     detail: str = "",
 ) -> Incident:
-    incident = Incident(
-        team_id=heartbeat.team_id,
-        heartbeat_id=heartbeat.id,
-        state=IncidentState.OPEN,
-        reason=reason,
-        exit_code=exit_code,
-        output=output,
-        detail=detail,
-        opened_at=at,
-    )
-    session.add(incident)
-    await session.flush()
+    # Inserted at once for its id, which the rows that follow point to, but without flushing
+    # everything else pending: the worker opens many incidents in one transaction, and their
+    # flips, events and notifications are then written together, a statement per table,
+    # rather than a handful of statements per incident.
+    incident = (await session.scalars(
+        insert(Incident).returning(Incident),
+        [{"team_id": heartbeat.team_id, "heartbeat_id": heartbeat.id, "state": IncidentState.OPEN,
+          "reason": reason, "exit_code": exit_code, "output": output, "detail": detail,
+          "opened_at": at}],
+        execution_options={"autoflush": False},
+    )).one()
     heartbeat.incident_id = incident.id
     session.add(IncidentEvent(
         incident_id=incident.id, at=at, kind=EventKind.OPENED, actor=SYSTEM,

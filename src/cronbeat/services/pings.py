@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -65,6 +66,7 @@ async def record_pings(session: AsyncSession, pings: Sequence[PingIn]) -> BatchR
     touched = {hb.id: hb for hb in [*by_token.values(), *by_slug.values()]}
     incidents_before = {hb.id: hb.incident_id for hb in touched.values()}
     found = []
+    pending: list[dict[str, Any]] = []
     for ping in pings:
         heartbeat = by_token.get(ping.token or "") if ping.slug is None else by_slug.get(ping.slug)
         if heartbeat is None and ping.slug is not None and ping.create:
@@ -75,7 +77,8 @@ async def record_pings(session: AsyncSession, pings: Sequence[PingIn]) -> BatchR
                 incidents_before.setdefault(heartbeat.id, heartbeat.incident_id)
         found.append(heartbeat is not None)
         if heartbeat is not None:
-            await record_ping(session, heartbeat, ping)
+            await record_ping(session, heartbeat, ping, pending)
+    await insert_pings(session, pending)
     deadlines = [hb.deadline for hb in touched.values() if hb.deadline is not None]
     changed = any(hb.incident_id != incidents_before[hb.id] for hb in touched.values())
     return BatchResult(found, min(deadlines, default=None), changed)
@@ -131,23 +134,33 @@ async def _create_for_slug(
         return made
 
 
-async def record_ping(session: AsyncSession, heartbeat: Heartbeat, ping: PingIn) -> Ping:
-    """Store the ping and apply it. The heartbeat's output rules decide first what a success
-    or failure counts as; the ping is stored with that kind and the rule that decided."""
+async def record_ping(
+    session: AsyncSession, heartbeat: Heartbeat, ping: PingIn,
+    pending: list[dict[str, Any]] | None = None,
+) -> None:
+    """Apply `ping` to its heartbeat and store it. The heartbeat's output rules decide first
+    what a success or failure counts as; the ping is stored with that kind and the rule that
+    decided. The ping row is appended to `pending`, for the caller to insert with the rest of
+    its batch (`insert_pings`): one statement for the whole batch instead of one round trip
+    per ping, which was most of a batch's time."""
     at = ping.received_at
     output = output_text(ping.body)
     kind, rule = judge(rules_of(heartbeat.output_rules), ping.kind, output)
     outcome = apply_ping(facts_of(heartbeat), kind, at, ping.rid)
     duration = outcome.duration
+    rows = [] if pending is None else pending
     if duration is None and ping.rid and kind in (PingKind.SUCCESS, PingKind.FAIL):
+        await insert_pings(session, rows)  # its start may be earlier in this very batch
         duration = await _duration_of_overlapping_run(session, heartbeat.id, ping.rid, at)
-    row = Ping(
-        heartbeat_id=heartbeat.id, received_at=at, kind=kind, exit_code=ping.exit_code,
-        rid=ping.rid, duration=duration, body=ping.body, body_size=ping.body_size,
-        truncated=ping.truncated, method=ping.method, source_ip=ping.source_ip,
-        user_agent=ping.user_agent, rule=_join(rule, outcome.note),
-    )
-    session.add(row)
+    rows.append({
+        "heartbeat_id": heartbeat.id, "received_at": at, "kind": kind,
+        "exit_code": ping.exit_code, "rid": ping.rid, "duration": duration, "body": ping.body,
+        "body_size": ping.body_size, "truncated": ping.truncated, "method": ping.method,
+        "source_ip": ping.source_ip, "user_agent": ping.user_agent,
+        "rule": _join(rule, outcome.note),
+    })
+    if pending is None:
+        await insert_pings(session, rows)
     if kind is not PingKind.LOG:
         heartbeat.last_ping_at = at
     if outcome.resolves and heartbeat.incident_id is not None:
@@ -159,7 +172,13 @@ async def record_ping(session: AsyncSession, heartbeat: Heartbeat, ping: PingIn)
         session, heartbeat, outcome.facts, outcome.verdict, at, cause=f"{kind.value} ping",
         exit_code=ping.exit_code, output=output, detail=outcome.note,
     )
-    return row
+
+
+async def insert_pings(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert the ping rows gathered so far, in order, in one statement; empties `rows`."""
+    if rows:
+        await session.execute(insert(Ping), rows)
+        rows.clear()
 
 
 async def _duration_of_overlapping_run(

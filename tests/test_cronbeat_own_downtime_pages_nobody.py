@@ -123,3 +123,22 @@ async def test_heartbeats_already_down_or_paused_or_due_later_are_left_alone(
     assert (await reload(db, down.id)).status is Status.DOWN
     assert (await reload(db, later.id)).hold_until is None
     assert (await reload(db, paused.id)).status is Status.PENDING
+
+
+async def test_a_worker_starting_after_a_silence_holds_instead_of_paging(
+    db: Database, clock: FixedClock, team_id: int
+) -> None:
+    from cronbeat.worker import Worker
+
+    heartbeat = await make_heartbeat(db, team_id, clock.now(), period=60, grace=30)
+    await ping(db, heartbeat.token, clock.now())
+    before = Worker(db, clock, max_sleep=60)
+    assert await before.tick() <= 15  # it wakes at least every 15 s to say it is alive
+    clock.advance(15 * 60)  # the process died; a new one starts a quarter of an hour later
+    after = Worker(db, clock, max_sleep=60)
+    await after.tick()
+    assert (await reload(db, heartbeat.id)).status is Status.LATE
+    assert await incidents_of(db, heartbeat.id) == []
+    clock.advance(60)
+    await after.tick()
+    assert len(await incidents_of(db, heartbeat.id)) == 1  # still silent: it pages now

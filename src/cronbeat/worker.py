@@ -6,6 +6,7 @@ worker in its own process cannot be woken that way, so it also looks every `poll
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -13,10 +14,12 @@ from cronbeat.clock import Clock
 from cronbeat.db.engine import Database
 from cronbeat.loop import Loop
 from cronbeat.metrics import Metrics
+from cronbeat.services import outages
 from cronbeat.services.escalations import nearest_escalation, process_due_escalations
 from cronbeat.services.sweep import nearest_deadline, process_due
 
 BATCH = 200
+log = logging.getLogger(__name__)
 
 
 class Worker(Loop):
@@ -32,10 +35,12 @@ class Worker(Loop):
         self._planned: datetime | None = None  # when the last pass meant the next to start
         # Told after a pass that did something, which may have queued notifications.
         self._on_work = on_work
+        self._alive_at: datetime | None = None  # when this worker last said it was alive
 
     async def tick(self) -> float:
         now = self._clock.now()
         self._metrics.worker_woke(self._planned, now)
+        await self._say_alive(now)
         for step in (process_due, process_due_escalations):
             while True:
                 async with self._db.write() as session:
@@ -49,5 +54,22 @@ class Worker(Loop):
         async with self._db.read() as session:
             deadlines = [await nearest_deadline(session), await nearest_escalation(session)]
         delay = self.sleep_until(min((d for d in deadlines if d is not None), default=None))
+        # Wake often enough to say alive: a silence is read as cronbeat being down.
+        delay = min(delay, outages.ALIVE_EVERY.total_seconds())
         self._planned = self._clock.now() + timedelta(seconds=delay)
         return delay
+
+    async def _say_alive(self, now: datetime) -> None:
+        """The first time, see whether cronbeat was down before this start (and give the
+        heartbeats due in the silence a fresh grace); then say alive now and then."""
+        if self._alive_at is not None and now - self._alive_at < outages.ALIVE_EVERY:
+            return
+        async with self._db.write() as session:
+            if self._alive_at is None:
+                outage = await outages.recover(session, now)
+                if outage is not None:
+                    log.warning("cronbeat was down from %s to %s: %d heartbeats get a fresh "
+                                "grace", outage.started_at, outage.ended_at, outage.held)
+            else:
+                await outages.note_alive(session, now)
+        self._alive_at = now

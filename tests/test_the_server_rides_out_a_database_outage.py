@@ -5,59 +5,39 @@ refused and cut is a real outage; an SQLite file cannot be made unreachable to r
 
 from __future__ import annotations
 
-import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
-import asyncpg
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from cronbeat.api.app import create_app
 from cronbeat.clock import FixedClock
 from cronbeat.config import Settings
 from cronbeat.db.engine import Database
-from cronbeat.db.migrate import upgrade
 from cronbeat.services.heartbeats import HeartbeatSpec, create_heartbeat
 from cronbeat.services.teams import bootstrap
 from helpers import ping_count
+from own_postgres import admin, own_postgres
 
 pytestmark = pytest.mark.postgres
 
 
-async def _admin(sql: str) -> None:
-    server = make_url(os.environ["CRONBEAT_TEST_POSTGRES_URL"])
-    conn = await asyncpg.connect(host=server.host, port=server.port or 5432,
-                                 user=server.username, password=server.password,
-                                 database=server.database or "postgres")
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture
 def own_database() -> Iterator[tuple[str, str]]:
-    name = f"cronbeat_outage_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    url = make_url(os.environ["CRONBEAT_TEST_POSTGRES_URL"]).set(database=name)
-    upgrade(url.render_as_string(hide_password=False))
-    yield name, url.render_as_string(hide_password=False)
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with own_postgres("cronbeat_outage") as database:
+        yield database
 
 
 async def _cut(name: str) -> None:
-    await _admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-    await _admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+    await admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+    await admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                  f"WHERE datname = '{name}'")
 
 
 async def _restore(name: str) -> None:
-    await _admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+    await admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
 
 
 @pytest.fixture

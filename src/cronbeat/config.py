@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     worker_poll: float = Field(
         1.0, gt=0, le=60, description="Longest worker sleep when it runs in its own process"
     )
+    delivery_lease: float = Field(
+        60, ge=1, le=3600,
+        description="Seconds a worker may hold a notification it is sending; past them (it "
+        "died), another worker sends it again under the same idempotency key",
+    )
     admin_email: str = Field("admin@localhost", description="Email of the first admin user")
     secret_key: str | None = Field(
         None, description="Signs acknowledge links; by default a key kept in the database"

@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -82,7 +82,8 @@ class Deliverer(Loop):
         """Send everything due now; return how many were claimed."""
         now = self._clock.now()
         async with self._db.write() as session:
-            rows = await claim_due(session, now, BATCH)
+            rows = await claim_due(session, now, BATCH,
+                                   timedelta(seconds=self._settings.delivery_lease))
             loaded = await _load_incidents(session, rows)  # held: `get` then finds them
             jobs = [await self._prepare(session, row, now) for row in rows]
             del loaded

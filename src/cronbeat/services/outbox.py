@@ -40,9 +40,12 @@ def enqueue(
     return row
 
 
-async def claim_due(session: AsyncSession, now: datetime, limit: int) -> Sequence[Notification]:
+async def claim_due(
+    session: AsyncSession, now: datetime, limit: int, lease: timedelta = LEASE
+) -> Sequence[Notification]:
     """Take up to `limit` notifications due now, or whose holder's lease ran out (a worker
-    that died mid-send): at most that one send is repeated, under the same idempotency key."""
+    that died mid-send): only the sends it had in flight are repeated, each under the same
+    idempotency key, so that a receiver can drop the repeat."""
     rows = (await session.scalars(
         select(Notification)
         .where(Notification.status.in_([NotificationStatus.PENDING, NotificationStatus.SENDING]),
@@ -53,7 +56,7 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int) -> Sequenc
     for row in rows:
         row.status = NotificationStatus.SENDING
         row.attempts += 1
-        row.next_attempt_at = now + LEASE
+        row.next_attempt_at = now + lease
     return rows
 
 

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
         description="Pings a minute one ping URL may send before 429 (bursts up to as many); "
         "0: no limit",
     )
+    token_overlap: int = Field(
+        86400, ge=0, le=90 * 86400,
+        description="Seconds a rotated ping token still works, by default",
+    )
     ping_batch: int = Field(256, ge=1, le=10_000, description="Most pings committed at once")
     ping_keep: int = Field(100, ge=1, le=1_000_000, description="Pings kept per heartbeat")
     ping_max_age_days: float = Field(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cronbeat.api.auth import Ctx, Reader, Writer
@@ -24,6 +26,7 @@ from cronbeat.api.schemas import (
 from cronbeat.enums import Status
 from cronbeat.output_rules import OutputRule
 from cronbeat.services import heartbeats as service
+from cronbeat.services import ping_tokens
 from cronbeat.services.heartbeats import HeartbeatSpec
 from cronbeat.services.teams import Principal
 
@@ -118,6 +121,29 @@ async def resume_heartbeat(heartbeat_id: HeartbeatId, who: Writer, ctx: Ctx) -> 
         shown = await _show(session, who, heartbeat_id, ctx)
     ctx.deadline_changed(heartbeat.deadline)
     return shown
+
+
+class TokenRotation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    overlap: int | None = Field(
+        None, ge=0, le=90 * 86400,
+        description="Seconds the old ping URL keeps working (default CRONBEAT_TOKEN_OVERLAP, "
+        "a day); 0: it stops at once")
+
+
+@router.post("/{heartbeat_id}/rotate-token", responses=responses(*WRITE, 404))
+async def rotate_token(
+    heartbeat_id: HeartbeatId, who: Writer, ctx: Ctx, body: TokenRotation | None = None,
+) -> HeartbeatOut:
+    """Give the heartbeat a new ping token (and URL). The old one still works for `overlap`
+    seconds, so that running jobs do not break while they are updated."""
+    seconds = ctx.settings.token_overlap if body is None or body.overlap is None else body.overlap
+    async with ctx.db.write() as session:
+        heartbeat = await service.get_heartbeat(session, who.team_id, heartbeat_id,
+                                                for_update=True)
+        await ping_tokens.rotate_token(session, heartbeat, ctx.clock.now(),
+                                       timedelta(seconds=seconds))
+        return await _show(session, who, heartbeat_id, ctx)
 
 
 @router.get("/{heartbeat_id}/pings", responses=responses(*READ, 404))

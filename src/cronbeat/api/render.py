@@ -39,6 +39,7 @@ def render_heartbeat(
     return HeartbeatOut(
         id=heartbeat.id, name=heartbeat.name, description=heartbeat.description,
         tags=list(heartbeat.tags), status=heartbeat.status, token=heartbeat.token,
+        previous_token_until=heartbeat.previous_token_until,
         ping_url=ping_url(settings, heartbeat.token), slug=heartbeat.slug,
         period=heartbeat.period,
         schedule=heartbeat.schedule, oncalendar=heartbeat.oncalendar, timezone=heartbeat.timezone,

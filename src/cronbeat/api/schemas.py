@@ -137,6 +137,8 @@ class HeartbeatOut(BaseModel):
     status: Status
     token: str
     ping_url: str
+    previous_token_until: datetime | None = Field(
+        None, description="After a token rotation: the old ping URL works until then")
     slug: str | None = Field(description="Pings also reach it at /ping/<ping-key>/<slug>")
     period: int | None
     schedule: str | None

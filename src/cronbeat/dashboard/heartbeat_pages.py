@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import zoneinfo
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +25,7 @@ from cronbeat.errors import Conflict, Invalid, NotFound
 from cronbeat.output_rules import rules_of
 from cronbeat.schedules import ScheduleError, explain
 from cronbeat.services import heartbeats as service
-from cronbeat.services import history
+from cronbeat.services import history, ping_tokens
 from cronbeat.services.incidents import list_incidents
 from cronbeat.services.oncall_config import list_policies
 
@@ -139,6 +140,21 @@ async def heartbeat_pause(visit: Visit) -> Response:
 
 
 @page
+async def heartbeat_rotate_token(visit: Visit) -> Response:
+    """A new ping URL; the old one keeps working for CRONBEAT_TOKEN_OVERLAP."""
+    heartbeat_id = visit.request.path_params["heartbeat_id"]
+    overlap = timedelta(seconds=visit.context.settings.token_overlap)
+    async with visit.context.db.write() as session:
+        heartbeat = await service.get_heartbeat(session, visit.team_id, heartbeat_id,
+                                                for_update=True)
+        await ping_tokens.rotate_token(session, heartbeat, visit.now, overlap)
+    until = heartbeat.previous_token_until
+    old = ("The old one stops now." if until is None else
+           f"The old one keeps working until {local(until, visit.user.timezone)}.")
+    return redirect(f"/heartbeats/{heartbeat_id}", f"New ping URL below. {old}")
+
+
+@page
 async def heartbeat_resume(visit: Visit) -> Response:
     return await _change(visit, "resume")
 
@@ -241,5 +257,7 @@ routes = [
     Route("/heartbeats/{heartbeat_id:int}/edit", heartbeat_edit, methods=["GET", "POST"]),
     Route("/heartbeats/{heartbeat_id:int}/pause", heartbeat_pause, methods=["POST"]),
     Route("/heartbeats/{heartbeat_id:int}/resume", heartbeat_resume, methods=["POST"]),
+    Route("/heartbeats/{heartbeat_id:int}/rotate-token", heartbeat_rotate_token,
+          methods=["POST"]),
     Route("/heartbeats/{heartbeat_id:int}/delete", heartbeat_delete, methods=["POST"]),
 ]

@@ -103,6 +103,7 @@ class Heartbeat(Base):
         Index("ix_heartbeats_team_id_id", "team_id", "id"),
         # A slug names at most one heartbeat of a team (NULLs, no slug, never clash).
         Index("uq_heartbeats_team_id_slug", "team_id", "slug", unique=True),
+        Index("uq_heartbeats_previous_token", "previous_token", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -114,6 +115,10 @@ class Heartbeat(Base):
     # Shown as given; heartbeat_tags holds the same tags for filtering by index.
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     token: Mapped[str] = mapped_column(String(64), unique=True)
+    # After a rotation, the old token still counts until `previous_token_until`, so that jobs
+    # already running with it do not break.
+    previous_token: Mapped[str | None] = mapped_column(String(64))
+    previous_token_until: Mapped[datetime | None]
     slug: Mapped[str | None] = mapped_column(String(100))
 
     period: Mapped[int | None] = mapped_column(Integer)

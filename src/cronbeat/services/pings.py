@@ -62,13 +62,15 @@ async def record_pings(session: AsyncSession, pings: Sequence[PingIn]) -> BatchR
     """
     keys = {ping.slug[0] for ping in pings if ping.slug is not None}
     team_of = await _teams_by_ping_key(session, keys) if keys else {}
-    by_token, by_slug = await _lock_heartbeats(session, pings, team_of)
-    touched = {hb.id: hb for hb in [*by_token.values(), *by_slug.values()]}
+    by_token, by_previous, by_slug = await _lock_heartbeats(session, pings, team_of)
+    touched = {hb.id: hb for hb in [*by_token.values(), *by_previous.values(),
+                                    *by_slug.values()]}
     incidents_before = {hb.id: hb.incident_id for hb in touched.values()}
     found = []
     pending: list[dict[str, Any]] = []
     for ping in pings:
-        heartbeat = by_token.get(ping.token or "") if ping.slug is None else by_slug.get(ping.slug)
+        heartbeat = (by_token.get(ping.token or "") or _overlapping(by_previous, ping)
+                     if ping.slug is None else by_slug.get(ping.slug))
         if heartbeat is None and ping.slug is not None and ping.create:
             key, slug = ping.slug
             if key in team_of:
@@ -89,31 +91,43 @@ async def _teams_by_ping_key(session: AsyncSession, keys: set[str]) -> dict[str,
     return {key: team_id for key, team_id in rows}
 
 
+def _overlapping(by_previous: dict[str, Heartbeat], ping: PingIn) -> Heartbeat | None:
+    """The heartbeat whose token was rotated away from this ping's, if still within the
+    overlap when the ping arrived."""
+    heartbeat = by_previous.get(ping.token or "")
+    until = None if heartbeat is None else heartbeat.previous_token_until
+    return heartbeat if until is not None and ping.received_at < until else None
+
+
 async def _lock_heartbeats(
     session: AsyncSession, pings: Sequence[PingIn], team_of: dict[str, int]
-) -> tuple[dict[str, Heartbeat], dict[tuple[str, str], Heartbeat]]:
+) -> tuple[dict[str, Heartbeat], dict[str, Heartbeat], dict[tuple[str, str], Heartbeat]]:
     tokens = {ping.token for ping in pings if ping.token is not None}
     slugs = {ping.slug for ping in pings if ping.slug is not None and ping.slug[0] in team_of}
-    wanted: list[ColumnElement[bool]] = [Heartbeat.token.in_(tokens)] if tokens else []
+    wanted: list[ColumnElement[bool]] = (
+        [Heartbeat.token.in_(tokens), Heartbeat.previous_token.in_(tokens)] if tokens else [])
     if slugs:
         # Every team with every slug: a few rows too many at worst, sorted out below.
         wanted.append(and_(Heartbeat.team_id.in_({team_of[key] for key, _ in slugs}),
                            Heartbeat.slug.in_({slug for _, slug in slugs})))
     if not wanted:
-        return {}, {}
+        return {}, {}, {}
     rows = await session.scalars(
         select(Heartbeat).where(or_(*wanted)).order_by(Heartbeat.id).with_for_update()
     )
     key_of = {team_id: key for key, team_id in team_of.items()}
     by_token: dict[str, Heartbeat] = {}
+    by_previous: dict[str, Heartbeat] = {}
     by_slug: dict[tuple[str, str], Heartbeat] = {}
     for heartbeat in rows:
         if heartbeat.token in tokens:
             by_token[heartbeat.token] = heartbeat
+        if heartbeat.previous_token in tokens:
+            by_previous[heartbeat.previous_token or ""] = heartbeat
         named = (key_of.get(heartbeat.team_id, ""), heartbeat.slug or "")
         if named in slugs:
             by_slug[named] = heartbeat
-    return by_token, by_slug
+    return by_token, by_previous, by_slug
 
 
 async def _create_for_slug(

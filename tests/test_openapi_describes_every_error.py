@@ -21,6 +21,7 @@ OPERATIONS = {
     ("delete", "/api/v1/heartbeats/{heartbeat_id}"),
     ("post", "/api/v1/heartbeats/{heartbeat_id}/pause"),
     ("post", "/api/v1/heartbeats/{heartbeat_id}/resume"),
+    ("post", "/api/v1/heartbeats/{heartbeat_id}/rotate-token"),
     ("get", "/api/v1/heartbeats/{heartbeat_id}/pings"),
     ("get", "/api/v1/heartbeats/{heartbeat_id}/flips"),
     ("get", "/api/v1/incidents"),
@@ -71,7 +72,7 @@ async def test_the_ping_urls_are_documented_with_every_answer_and_no_key(spec: d
     for ops in pings.values():
         assert set(ops) == {"get", "post", "head"}
         for op in ops.values():
-            assert set(op["responses"]) == {"200", "400", "404", "503"}
+            assert set(op["responses"]) == {"200", "400", "404", "429", "503"}
             assert op["security"] == []
 
 
@@ -87,7 +88,7 @@ async def test_every_operation_documents_auth_and_validation_errors(
 
 async def test_every_write_documents_403_for_a_read_only_key(spec: dict[str, Any]):
     writes = [(m, p, op) for m, p, op in rest_operations(spec) if m in WRITE_METHODS]
-    assert len(writes) == 7
+    assert len(writes) == 8
 
     assert [f"{m.upper()} {p}" for m, p, op in writes if not documents(op, "403")] == []
 
@@ -101,7 +102,7 @@ async def test_reads_do_not_claim_a_403(spec: dict[str, Any]):
 
 async def test_every_operation_on_one_thing_documents_404(spec: dict[str, Any]):
     with_id = [(m, p, op) for m, p, op in rest_operations(spec) if "{" in p]
-    assert len(with_id) == 11
+    assert len(with_id) == 12
 
     assert [f"{m.upper()} {p}" for m, p, op in with_id if not documents(op, "404")] == []
 

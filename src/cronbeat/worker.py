@@ -54,8 +54,6 @@ class Worker(Loop):
         async with self._db.read() as session:
             deadlines = [await nearest_deadline(session), await nearest_escalation(session)]
         delay = self.sleep_until(min((d for d in deadlines if d is not None), default=None))
-        # Wake often enough to say alive: a silence is read as cronbeat being down.
-        delay = min(delay, outages.ALIVE_EVERY.total_seconds())
         self._planned = self._clock.now() + timedelta(seconds=delay)
         return delay
 

@@ -3,7 +3,8 @@ the deadlines that passed meanwhile would be crying wolf. So a worker that start
 silence gives every heartbeat whose ping fell due in it a fresh grace from the restart, notes
 it on the heartbeat's timeline, and records the outage.
 
-Workers say they are alive every `ALIVE_EVERY`; a silence longer than `SILENCE` is an outage.
+Workers say they are alive at each pass (at most every `ALIVE_EVERY`), and pass at least once
+a minute (their longest sleep); a silence longer than `SILENCE` is an outage.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cronbeat.db.models import Heartbeat, InstanceState, Outage
@@ -21,7 +23,7 @@ from cronbeat.status import evaluate
 
 ALIVE = "alive"
 ALIVE_EVERY = timedelta(seconds=15)
-SILENCE = timedelta(seconds=60)
+SILENCE = timedelta(seconds=120)
 # The least fresh grace: time for `curl --retry` of a job that pinged into the silence.
 MIN_GRACE = timedelta(seconds=60)
 BATCH = 500
@@ -30,8 +32,15 @@ BATCH = 500
 async def note_alive(session: AsyncSession, now: datetime) -> None:
     row = await session.get(InstanceState, ALIVE, with_for_update=True)
     if row is None:
-        session.add(InstanceState(name=ALIVE, at=now))
-    elif row.at < now:
+        try:
+            async with session.begin_nested():
+                session.add(InstanceState(name=ALIVE, at=now))
+            return
+        except IntegrityError:  # another worker made the row at the same moment
+            row = await session.get(InstanceState, ALIVE, with_for_update=True,
+                                    populate_existing=True)
+            assert row is not None
+    if row.at < now:
         row.at = now
     await session.flush()
 

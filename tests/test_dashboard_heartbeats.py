@@ -7,9 +7,11 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from cronbeat.clock import FixedClock
 from cronbeat.db.engine import Database
+from cronbeat.db.models import Ping
 from cronbeat.enums import PingKind, Status
 from dashboard_helpers import admin_client, text_of
 from helpers import make_heartbeat, other_team, ping, reload, sweep
@@ -225,3 +227,18 @@ async def test_editing_keeps_the_heartbeat_and_moves_its_deadline(
     await sweep(db, clock.now())
     edited = await reload(db, heartbeat.id)
     assert (edited.period, edited.grace, edited.status) == (3600, 300, Status.UP)
+
+
+async def test_output_that_is_not_utf8_is_stored_as_sent_and_shown_escaped(
+    app_client: httpx.AsyncClient, db: Database, clock: FixedClock, team_id: int
+) -> None:
+    heartbeat = await make_heartbeat(db, team_id, clock.now(), name="backup")
+    sent = b"\xff\xfe<b>broken</b>\x00end"
+    assert (await app_client.post(f"/ping/{heartbeat.token}", content=sent)).status_code == 200
+    async with db.read() as session:
+        stored = await session.scalar(select(Ping.body).where(Ping.heartbeat_id == heartbeat.id))
+    assert stored == sent  # kept byte for byte
+    await admin_client(app_client, db)
+    html = (await app_client.get(f"/heartbeats/{heartbeat.id}")).text
+    assert "\ufffd\ufffd&lt;b&gt;broken&lt;/b&gt;\ufffdend" in html
+    assert "<b>broken</b>" not in html

@@ -101,6 +101,8 @@ class Heartbeat(Base):
         # The worker's queue: the nearest deadlines first, whatever the number of heartbeats.
         Index("ix_heartbeats_deadline", "deadline"),
         Index("ix_heartbeats_team_id_id", "team_id", "id"),
+        # The dashboard's counts by status, and a list filtered by status, read only this.
+        Index("ix_heartbeats_team_id_status_id", "team_id", "status", "id"),
         # A slug names at most one heartbeat of a team (NULLs, no slug, never clash).
         Index("uq_heartbeats_team_id_slug", "team_id", "slug", unique=True),
         Index("uq_heartbeats_previous_token", "previous_token", unique=True),

@@ -4,7 +4,6 @@ carries the same Idempotency-Key, so that the receiver can drop it."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import signal
@@ -14,14 +13,12 @@ from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 
 from local_http_receiver import Answer, running_receiver
 from local_server import start_server, wait_for
-from own_postgres import own_postgres
+from own_postgres import fetch, own_postgres
 
 pytestmark = pytest.mark.postgres
 ALERTS = 40
@@ -36,18 +33,7 @@ def _worker(url: str, log: Path) -> subprocess.Popen[bytes]:
 
 
 def _statuses(url: str) -> Counter[str]:
-    parts = make_url(url)
-
-    async def query() -> Counter[str]:
-        conn = await asyncpg.connect(host=parts.host, port=parts.port or 5432,
-                                     user=parts.username, database=parts.database)
-        try:
-            rows = await conn.fetch("SELECT status FROM notifications")
-        finally:
-            await conn.close()
-        return Counter(row["status"] for row in rows)
-
-    return asyncio.run(query())
+    return Counter(row["status"] for row in fetch(url, "SELECT status FROM notifications"))
 
 
 def test_after_a_kill_every_alert_arrives_and_only_sends_under_way_repeat(

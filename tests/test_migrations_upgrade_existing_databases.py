@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from cronbeat.db.engine import normalize_url
 from cronbeat.db.migrate import upgrade
+from own_postgres import empty_postgres
 
 POSTGRES_URL = os.environ.get("CRONBEAT_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.skipif(
@@ -29,21 +27,8 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
     assert POSTGRES_URL
-    server = make_url(POSTGRES_URL)
-    name = f"cronbeat_migrate_{uuid.uuid4().hex[:10]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(host=server.host, port=server.port or 5432,
-                                     user=server.username, password=server.password,
-                                     database=server.database or "postgres")
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    yield server.set(database=name).render_as_string(hide_password=False)
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with empty_postgres("cronbeat_migrate") as (_, url):
+        yield url
 
 
 def run_sql(url: str, *statements: str) -> list[tuple[object, ...]]:

@@ -4,7 +4,6 @@ reported through both servers at the same moment, and each alert is delivered on
 
 from __future__ import annotations
 
-import asyncio
 import os
 import random
 import re
@@ -17,14 +16,12 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 
 from local_http_receiver import running_receiver
 from local_server import start_server, wait_for
-from own_postgres import own_postgres
+from own_postgres import fetch, own_postgres
 
 pytestmark = pytest.mark.postgres
 HEARTBEATS = 12
@@ -44,17 +41,7 @@ def _worker(url: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
 
 
 def _count(url: str, sql: str) -> int:
-    parts = make_url(url)
-
-    async def query() -> int:
-        conn = await asyncpg.connect(host=parts.host, port=parts.port or 5432,
-                                     user=parts.username, database=parts.database)
-        try:
-            return int(await conn.fetchval(sql))
-        finally:
-            await conn.close()
-
-    return asyncio.run(query())
+    return int(fetch(url, sql)[0][0])
 
 
 def test_two_servers_and_two_workers_count_every_ping_and_alert_once(tmp_path: Path) -> None:

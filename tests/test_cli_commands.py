@@ -105,3 +105,21 @@ def _now():  # type: ignore[no-untyped-def]
     from cronbeat.clock import SystemClock
 
     return SystemClock().now()
+
+
+def test_password_link_prints_a_one_time_link_for_a_known_email_only(data_dir: Path):
+    CliRunner().invoke(main, ["db", "upgrade"])
+
+    async def first_start() -> None:
+        db = Database(_url(data_dir))
+        async with db.write() as session:
+            await bootstrap(session, _now(), admin_email="a@example.test")
+        await db.dispose()
+
+    asyncio.run(first_start())
+    result = CliRunner().invoke(main, ["password-link", "A@example.test"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("http://127.0.0.1:8000/password/")
+    unknown = CliRunner().invoke(main, ["password-link", "nobody@example.test"])
+    assert unknown.exit_code == 1
+    assert "no user with the email 'nobody@example.test'" in unknown.output

@@ -11,16 +11,22 @@ import importlib
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from cronbeat import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+    from datetime import datetime
+
     from rich.console import Console
+    from sqlalchemy.ext.asyncio import AsyncSession
 
     from cronbeat.config import Settings
+
+T = TypeVar("T")
 
 # Commands defined in other modules: name -> module whose COMMANDS tuple holds it.
 LAZY_COMMANDS = {
@@ -69,6 +75,25 @@ def _settings(**overrides: Any) -> Settings:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValueError as exc:
         raise click.ClickException(f"invalid configuration: {exc}") from None
+
+
+def _in_transaction(url: str, work: Callable[[AsyncSession, datetime], Awaitable[T]]) -> T:
+    """Run `work(session, now)` in one write transaction on the database at `url`: for the
+    commands that act on the database directly, on the server's own machine."""
+    import asyncio
+
+    from cronbeat.clock import SystemClock
+    from cronbeat.db.engine import Database
+
+    async def run() -> T:
+        database = Database(url)
+        try:
+            async with database.write() as session:
+                return await work(session, SystemClock().now())
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
 
 
 def _prepare(settings: Settings) -> str:
@@ -223,29 +248,16 @@ def apikey() -> None:
 @click.option("--read-only", is_flag=True, help="The key can read but not change anything")
 def apikey_create(name: str, read_only: bool) -> None:
     """Create an API key for the team and print it once."""
-    import asyncio
-
-    from cronbeat.clock import SystemClock
-    from cronbeat.db.engine import Database
     from cronbeat.services.teams import create_api_key, first_team
 
-    settings = _settings()
-    url = _prepare(settings)
+    async def create(session: AsyncSession, now: datetime) -> str | None:
+        team = await first_team(session)
+        if team is None:
+            return None
+        key, _ = await create_api_key(session, team.id, name, now, read_only=read_only)
+        return key
 
-    async def create() -> str | None:
-        database = Database(url)
-        try:
-            async with database.write() as session:
-                team = await first_team(session)
-                if team is None:
-                    return None
-                key, _ = await create_api_key(session, team.id, name, SystemClock().now(),
-                                              read_only=read_only)
-                return key
-        finally:
-            await database.dispose()
-
-    key = asyncio.run(create())
+    key = _in_transaction(_prepare(_settings()), create)
     if key is None:
         raise click.ClickException("no team yet: start `cronbeat serve` once first")
     click.echo(key)
@@ -274,27 +286,15 @@ def password_link_command(email: str) -> None:
 
     The link works once, for 7 days; for a first login, or when a password is forgotten.
     """
-    import asyncio
-
-    from cronbeat.clock import SystemClock
-    from cronbeat.db.engine import Database
     from cronbeat.services.accounts import password_link, user_by_email
 
     settings = _settings()
-    url = _prepare(settings)
 
-    async def make() -> str | None:
-        database = Database(url)
-        try:
-            async with database.write() as session:
-                user = await user_by_email(session, email)
-                if user is None:
-                    return None
-                return await password_link(session, settings, user, SystemClock().now())
-        finally:
-            await database.dispose()
+    async def make(session: AsyncSession, now: datetime) -> str | None:
+        user = await user_by_email(session, email)
+        return None if user is None else await password_link(session, settings, user, now)
 
-    link = asyncio.run(make())
+    link = _in_transaction(_prepare(settings), make)
     if link is None:
         raise click.ClickException(f"no user with the email {email!r}")
     click.echo(link)

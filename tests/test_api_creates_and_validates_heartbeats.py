@@ -41,6 +41,7 @@ async def test_it_creates_a_period_heartbeat_with_a_token_a_ping_url_and_the_def
         "token": token,
         "slug": None,
         "ping_url": f"http://cronbeat.test/api/v1/heartbeat/{token}",
+        "previous_token_until": None,
         "period": 3600,
         "schedule": None,
         "oncalendar": None,

@@ -32,6 +32,7 @@ from cronbeat.notifiers import (
     deliver,
     webhook,
 )
+from cronbeat.services.incidents import incident_facts
 from cronbeat.services.instance import LINK_SIGNING, instance_secret
 from cronbeat.services.outbox import claim_due, nearest_attempt, record_attempt
 
@@ -171,13 +172,3 @@ async def _load_incidents(session: AsyncSession, rows: Sequence[Notification]) -
         select(Heartbeat).where(Heartbeat.id.in_(heartbeat_ids)))).all()
     return [*incidents, *heartbeats]
 
-
-def incident_facts(incident: Incident, heartbeat: Heartbeat) -> messages.IncidentFacts:
-    return messages.IncidentFacts(
-        incident_id=incident.id, heartbeat_id=heartbeat.id, heartbeat_name=heartbeat.name,
-        tags=tuple(heartbeat.tags), reason=incident.reason, exit_code=incident.exit_code,
-        output=incident.output, opened_at=incident.opened_at,
-        last_ping_at=heartbeat.last_ping_at, max_runtime=heartbeat.max_runtime,
-        resolved_at=incident.resolved_at, resolved_by=incident.resolved_by,
-        detail=incident.detail,
-    )

@@ -51,6 +51,7 @@ class NotificationPurpose(StrEnum):
     ALERT = "alert"
     RECOVERY = "recovery"
     TEST = "test"
+    DIGEST = "digest"  # the daily digest of what is still down: rendered when queued
 
 
 class NotificationStatus(StrEnum):

@@ -1,4 +1,5 @@
-"""The background worker: moves heartbeats on at their deadlines and runs escalation steps.
+"""The background worker: moves heartbeats on at their deadlines, runs escalation steps and
+sends the daily digests.
 
 In `cronbeat serve` it is woken early whenever a ping or an edit sets a nearer deadline. A
 worker in its own process cannot be woken that way, so it also looks every `poll` seconds.
@@ -6,6 +7,7 @@ worker in its own process cannot be woken that way, so it also looks every `poll
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -15,6 +17,7 @@ from cronbeat.db.engine import Database
 from cronbeat.loop import Loop
 from cronbeat.metrics import Metrics
 from cronbeat.services import outages
+from cronbeat.services.digests import nearest_digest, process_due_digests
 from cronbeat.services.escalations import nearest_escalation, process_due_escalations
 from cronbeat.services.sweep import nearest_deadline, process_due
 
@@ -28,6 +31,7 @@ class Worker(Loop):
     def __init__(
         self, db: Database, clock: Clock, *, max_sleep: float,
         on_work: Callable[[datetime], None] | None = None, metrics: Metrics | None = None,
+        base_url: str = "",
     ) -> None:
         super().__init__(clock, max_sleep=max_sleep)
         self._db = db
@@ -36,12 +40,14 @@ class Worker(Loop):
         # Told after a pass that did something, which may have queued notifications.
         self._on_work = on_work
         self._alive_at: datetime | None = None  # when this worker last said it was alive
+        # Where digests link to (`CRONBEAT_BASE_URL`): they are rendered when queued.
+        self._digests = functools.partial(process_due_digests, base_url=base_url)
 
     async def tick(self) -> float:
         now = self._clock.now()
         self._metrics.worker_woke(self._planned, now)
         await self._say_alive(now)
-        for step in (process_due, process_due_escalations):
+        for step in (process_due, process_due_escalations, self._digests):
             while True:
                 async with self._db.write() as session:
                     done = await step(session, now, limit=BATCH)
@@ -52,7 +58,8 @@ class Worker(Loop):
                 if done < BATCH:
                     break
         async with self._db.read() as session:
-            deadlines = [await nearest_deadline(session), await nearest_escalation(session)]
+            deadlines = [await nearest_deadline(session), await nearest_escalation(session),
+                         await nearest_digest(session)]
         delay = self.sleep_until(min((d for d in deadlines if d is not None), default=None))
         self._planned = self._clock.now() + timedelta(seconds=delay)
         return delay

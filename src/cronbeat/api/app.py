@@ -70,7 +70,8 @@ def create_app(
             deliverer = Deliverer(database, the_clock, settings, max_sleep=IN_PROCESS_MAX_SLEEP,
                                   metrics=metrics)
             worker = Worker(database, the_clock, max_sleep=IN_PROCESS_MAX_SLEEP,
-                            on_work=deliverer.notify, metrics=metrics)
+                            on_work=deliverer.notify, metrics=metrics,
+                            base_url=settings.resolved_base_url())
         writer = PingWriter(database, max_batch=settings.ping_batch,
                             on_commit=lambda result: context.pings_committed(result),
                             metrics=metrics)

@@ -18,11 +18,10 @@ from starlette.routing import Route
 
 from cronbeat.api.context import Context
 from cronbeat.db.models import Heartbeat, Incident
-from cronbeat.delivery import incident_facts
 from cronbeat.errors import Conflict
 from cronbeat.links import AckGrant, BadLink, read_ack
 from cronbeat.messages import output_snippet, reason_text
-from cronbeat.services.incidents import acknowledge, lock_incident
+from cronbeat.services.incidents import acknowledge, incident_facts, lock_incident
 from cronbeat.services.instance import LINK_SIGNING, instance_secret
 
 TEMPLATES = Environment(

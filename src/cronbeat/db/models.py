@@ -36,6 +36,13 @@ class Team(Base):
     ping_key: Mapped[str] = mapped_column(String(22), default=new_ping_key)
     # The policy of heartbeats that name none (no foreign key: the tables point at each other).
     default_policy_id: Mapped[int | None] = mapped_column(Id)
+    # The daily digest of what is still down: its local time `HH:MM` (None: no digest), the
+    # zone of that time, whom it goes to (escalation targets), and when it is next due.
+    digest_time: Mapped[str | None] = mapped_column(String(5))
+    digest_timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    digest_targets: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list,
+                                                                 server_default="[]")
+    next_digest_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime]
 
 

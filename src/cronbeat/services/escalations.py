@@ -4,6 +4,7 @@ notifications to the outbox, stop on acknowledgement, and send recovery notices.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, TypeVar
 
@@ -223,12 +224,8 @@ async def _fire(
     session: AsyncSession, incident: Incident, step: escalation.Step, fired: Position,
     now: datetime,
 ) -> None:
-    team = await _memo(session, ("members", incident.team_id),
-                       lambda: _member_ids(session, incident.team_id))
-    on_call = await _memo(session, ("on call", incident.team_id, now),
-                          lambda: on_call_now(session, incident.team_id, now))
     paged: list[str] = []
-    for recipient in escalation.recipients(step.targets, on_call, team):
+    for recipient in await recipients_of(session, incident.team_id, step.targets, now):
         paged += await _page(session, incident, recipient, now)
     number = f"step {fired.step + 1}" + (f", repeat {fired.cycle}" if fired.cycle else "")
     session.add(IncidentEvent(
@@ -243,23 +240,49 @@ async def _member_ids(session: AsyncSession, team_id: int) -> Sequence[int]:
     )).all()
 
 
+@dataclass(frozen=True)
+class Way:
+    """One way of reaching a recipient: a channel, or one of a member's contact methods."""
+
+    kind: str
+    target: str
+    secret: str | None
+    name: str  # the channel's or the member's name
+
+
+async def ways_to_reach(session: AsyncSession, team_id: int, recipient: Recipient) -> list[Way]:
+    """How to reach a channel or member of the team; nothing if it is gone (or not the team's)."""
+    if recipient.kind is TargetKind.CHANNEL:
+        channel = await _memo(session, ("channel", recipient.id),
+                              lambda: session.get(Channel, recipient.id))
+        if channel is None or channel.team_id != team_id:
+            return []
+        return [Way(channel.kind, channel.target, channel.secret, channel.name)]
+    user = await session.get(User, recipient.id)
+    if user is None or user.team_id != team_id:
+        return []
+    methods = await contact_methods(session, user.id)
+    # A member with no contact methods is reached at their account email.
+    return [Way(m.kind, m.target, None, user.name) for m in methods] or [
+        Way(EMAIL, user.email, None, user.name)]
+
+
+async def recipients_of(
+    session: AsyncSession, team_id: int, targets: Sequence[escalation.Target], now: datetime
+) -> list[Recipient]:
+    """Whom targets name at `now`: on-call resolved, the team expanded, each one once."""
+    team = await _memo(session, ("members", team_id), lambda: _member_ids(session, team_id))
+    on_call = await _memo(session, ("on call", team_id, now),
+                          lambda: on_call_now(session, team_id, now))
+    return escalation.recipients(tuple(targets), on_call, team)
+
+
 async def _page(
     session: AsyncSession, incident: Incident, recipient: Recipient, now: datetime
 ) -> list[str]:
     """Write one outbox row per way of reaching the recipient; describe them for the timeline."""
-    ways: list[tuple[str, str, str | None, str]] = []
-    if recipient.kind is TargetKind.CHANNEL:
-        channel = await _memo(session, ("channel", recipient.id),
-                              lambda: session.get(Channel, recipient.id))
-        if channel is not None and channel.team_id == incident.team_id:
-            ways.append((channel.kind, channel.target, channel.secret, channel.name))
-    else:
-        user = await session.get(User, recipient.id)
-        if user is not None and user.team_id == incident.team_id:
-            methods = await contact_methods(session, user.id)
-            # A member with no contact methods is reached at their account email.
-            ways += [(m.kind, m.target, None, user.name) for m in methods] or [
-                (EMAIL, user.email, None, user.name)]
+    ways = [(w.kind, w.target, w.secret, w.name)
+            for w in await ways_to_reach(session, incident.team_id, recipient)]
     for kind, target, secret, name in ways:
         enqueue(session, team_id=incident.team_id, incident_id=incident.id,
                 purpose=NotificationPurpose.ALERT, kind=kind, target=target, secret=secret,

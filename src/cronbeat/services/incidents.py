@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cronbeat.db.models import Heartbeat, Incident, IncidentEvent
 from cronbeat.enums import EventKind, IncidentReason, IncidentState
 from cronbeat.errors import Conflict, NotFound
+from cronbeat.messages import IncidentFacts
 from cronbeat.services.escalations import send_recovery, start_escalation, stop_escalation
 
 SYSTEM = "cronbeat"
@@ -213,3 +214,14 @@ def _describe(reason: IncidentReason, exit_code: int | None) -> str:
     if reason is IncidentReason.TOO_EARLY:
         return "the run began too early"
     return "the job reported a failure" + ("" if exit_code is None else f" (exit code {exit_code})")
+
+
+def incident_facts(incident: Incident, heartbeat: Heartbeat) -> IncidentFacts:
+    return IncidentFacts(
+        incident_id=incident.id, heartbeat_id=heartbeat.id, heartbeat_name=heartbeat.name,
+        tags=tuple(heartbeat.tags), reason=incident.reason, exit_code=incident.exit_code,
+        output=incident.output, opened_at=incident.opened_at,
+        last_ping_at=heartbeat.last_ping_at, max_runtime=heartbeat.max_runtime,
+        resolved_at=incident.resolved_at, resolved_by=incident.resolved_by,
+        detail=incident.detail,
+    )

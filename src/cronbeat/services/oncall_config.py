@@ -284,7 +284,7 @@ async def validate_policy(session: AsyncSession, team_id: int, spec: PolicySpec)
     name = clean_name(spec.name)
     for i, step in enumerate(spec.steps):
         for j, target in enumerate(step.targets):
-            await _check_target(session, team_id, target, f"steps.{i}.targets.{j}.ref")
+            await check_target(session, team_id, target, f"steps.{i}.targets.{j}.ref")
     try:
         escalation.validate(policy_of(spec))
     except ValueError as exc:
@@ -383,6 +383,9 @@ async def refuse_if_targeted(
     if naming:
         names = ", ".join(f"{p.name!r} (id {p.id})" for p in naming)
         raise Conflict(f"{what} is a target of policy {names}: edit the policy first")
+    digest_targets = await session.scalar(select(Team.digest_targets).where(Team.id == team_id))
+    if any(t.get("kind") == kind.value and t.get("ref") == ref for t in digest_targets or ()):
+        raise Conflict(f"{what} receives the team's daily digest: change the digest first")
 
 
 _TARGET_TABLES: dict[TargetKind, tuple[type[User] | type[Channel] | type[OnCallSchedule], str]] = {
@@ -391,7 +394,7 @@ _TARGET_TABLES: dict[TargetKind, tuple[type[User] | type[Channel] | type[OnCallS
 }
 
 
-async def _check_target(
+async def check_target(
     session: AsyncSession, team_id: int, target: Target, field_name: str
 ) -> None:
     if target.kind is TargetKind.TEAM:

@@ -163,3 +163,39 @@ def test_an_oncalendar_heartbeat_is_added_from_the_terminal(cli):
     made = json.loads(added.output)
     assert (made["oncalendar"], made["schedule_text"]) == (
         "Mon..Fri 02:30", "OnCalendar Mon..Fri 02:30 (Europe/Riga)")
+
+
+def test_the_daily_digest_is_set_shown_sent_and_turned_off(server: Server):
+    from cronbeat.cli import main
+
+    runner = CliRunner()
+    env = {"CRONBEAT_URL": server.base, "CRONBEAT_API_KEY": server.key, "COLUMNS": "200"}
+
+    def run(*args: str) -> Result:
+        return runner.invoke(main, ["digest", *args], env=env)
+
+    made = run("set", "09:00", "--timezone", "Europe/Berlin", "--to", "team", "--json")
+    assert made.exit_code == 0, made.output
+    setting = json.loads(made.output)
+    assert (setting["time"], setting["timezone"], setting["targets"]) == (
+        "09:00", "Europe/Berlin", [{"kind": "team", "ref": None}])
+    assert setting["next_at"] is not None
+    shown = run("show")
+    assert shown.exit_code == 0
+    assert shown.output.startswith("daily digest at 09:00 Europe/Berlin to the whole team; next at")
+
+    sent = run("send")
+    assert sent.exit_code == 0, sent.output
+    assert sent.output.startswith("digest of 0 heartbeats down queued: notification ")
+
+    bad_time = run("set", "25:00")
+    assert bad_time.exit_code == 1 and "time: '25:00' is not a time of day" in bad_time.output
+    bad_to = run("set", "09:00", "--to", "everyone")
+    assert bad_to.exit_code == 2 and "use team, oncall" in bad_to.output
+    missing = run("set", "09:00", "--to", "channel:999")
+    assert missing.exit_code == 1 and "no channel with id 999" in missing.output
+
+    off = run("off")
+    assert off.exit_code == 0
+    assert off.output.strip() == "the daily digest is off (recipients kept: the whole team)"
+    assert json.loads(run("show", "--json").output)["next_at"] is None

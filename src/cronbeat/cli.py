@@ -34,6 +34,7 @@ LAZY_COMMANDS = {
         "members", "channels", "schedules", "oncall", "overrides", "policies", "incidents")},
     **{name: "cronbeat.cli_heartbeats" for name in ("heartbeats", "import-crontab")},
     "maintenance": "cronbeat.cli_maintenance",
+    "digest": "cronbeat.cli_digest",
 }
 
 
@@ -212,7 +213,8 @@ def worker() -> None:
             loop.add_signal_handler(sig, lambda: task.cancel() if task else None)
         clock = SystemClock()
         deliverer = Deliverer(db, clock, settings, max_sleep=settings.worker_poll)
-        the_worker = Worker(db, clock, max_sleep=settings.worker_poll, on_work=deliverer.notify)
+        the_worker = Worker(db, clock, max_sleep=settings.worker_poll, on_work=deliverer.notify,
+                            base_url=settings.resolved_base_url())
         pruner = Pruner(db, clock, keep=settings.ping_keep, max_age=settings.ping_max_age(),
                         every=settings.ping_prune_every)
         console().print(f"cronbeat worker on {_safe(db.url)}")

@@ -393,7 +393,7 @@ def policies_show(api: Api, policy_id: int) -> None:
         default = " (the team's default)" if policy["is_default"] else ""
         say(f"policy {policy['id']}: {policy['name']}{default}")
         table(["Step", "After", "Pages"], [
-            (n, duration_text(step["wait"]), ", ".join(_target(t) for t in step["targets"]))
+            (n, duration_text(step["wait"]), ", ".join(target_text(t) for t in step["targets"]))
             for n, step in enumerate(policy["steps"], start=1)])
         if policy["repeat"]:
             say(f"then again {policy['repeat']} times, "
@@ -405,7 +405,7 @@ def policies_show(api: Api, policy_id: int) -> None:
     api.show(policy, render)
 
 
-def _target(target: dict[str, Any]) -> str:
+def target_text(target: dict[str, Any]) -> str:
     kind, ref = target["kind"], target["ref"]
     if kind == "team":
         return "the whole team"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import zoneinfo
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -17,6 +15,7 @@ from cronbeat.api.schemas import HeartbeatOut
 from cronbeat.dashboard import charts
 from cronbeat.dashboard.formatting import local
 from cronbeat.dashboard.forms import compact, form_values, heartbeat_spec, rule_rows
+from cronbeat.dashboard.parts import timezones
 from cronbeat.dashboard.templating import render_fragment
 from cronbeat.dashboard.web import Visit, is_fetch, page, redirect
 from cronbeat.db.models import Heartbeat
@@ -219,7 +218,7 @@ async def _form(visit: Visit, heartbeat: Heartbeat | None, values: Mapping[str, 
         "heartbeat_form.html", status=422 if error else 200,
         title=f"Edit {heartbeat.name}" if heartbeat else "New heartbeat",
         heartbeat=heartbeat, values=values, errors=errors, policies=policies,
-        timezones=_timezones(), rules=rule_rows(values), matches=list(RuleMatch),
+        timezones=timezones(), rules=rule_rows(values), matches=list(RuleMatch),
         actions=list(RuleAction), parents=parents, parent=parent,
         more_parents=found.next_cursor is not None,
     )
@@ -235,10 +234,6 @@ async def _heartbeat_or_none(session: AsyncSession, team_id: int, text: str) -> 
     except NotFound:
         return None
 
-
-@functools.cache
-def _timezones() -> list[str]:
-    return sorted(zoneinfo.available_timezones())
 
 
 def _view(visit: Visit, heartbeat: Heartbeat, incident: Any) -> HeartbeatOut:

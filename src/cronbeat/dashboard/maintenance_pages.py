@@ -4,7 +4,6 @@ override, holding the pages during planned work is the members' own business."""
 
 from __future__ import annotations
 
-import functools
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import replace
@@ -16,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from cronbeat import oncall
-from cronbeat.dashboard.parts import path_id
+from cronbeat.dashboard.parts import path_id, timezones
 from cronbeat.dashboard.web import Visit, page, redirect
 from cronbeat.db.maintenance_models import MaintenanceWindow
 from cronbeat.errors import Invalid
@@ -129,7 +128,7 @@ async def _overview(visit: Visit, values: Mapping[str, str],
         windows=windows, names=names, tags=tags, heartbeats=found.items,
         more_heartbeats=found.next_cursor is not None, values=values, errors=errors or {},
         days=list(enumerate(DAY_LABELS)), chosen_days=set(values.get("days", "").split(",")),
-        timezones=_timezones(),
+        timezones=timezones(),
     )
 
 
@@ -138,10 +137,6 @@ def _active(row: MaintenanceWindow, now: datetime) -> datetime | None:
     found = occurrence_at(service.window_of(row), now)
     return None if found is None else found[1]
 
-
-@functools.cache
-def _timezones() -> list[str]:
-    return sorted(zoneinfo.available_timezones())
 
 
 routes = [

@@ -3,6 +3,8 @@ admin check, and reading numbers from forms."""
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from typing import Any
 
 from starlette.responses import HTMLResponse
@@ -54,3 +56,9 @@ def path_id(visit: Visit, name: str, what: str) -> int:
     if not 1 <= value <= MAX_ID:
         raise NotFound(f"no {what} with id {value}")
     return value
+
+
+@functools.cache
+def timezones() -> list[str]:
+    """Every IANA time zone name, for the forms' suggestions."""
+    return sorted(zoneinfo.available_timezones())

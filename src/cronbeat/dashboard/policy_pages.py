@@ -23,7 +23,7 @@ async def list_policies(visit: Visit) -> Response:
     async with visit.context.db.read() as session:
         policies = await service.list_policies(session, visit.team_id)
         default = await service.default_policy_id(session, visit.team_id)
-        labels = dict(await _target_options(session, visit.team_id))
+        labels = dict(await target_options(session, visit.team_id))
     return visit.render("policies.html", title="Policies", policies=[
         (policy, service.policy_spec_of(policy)) for policy in policies],
         default=default, labels=labels, value_of=value_of)
@@ -97,7 +97,7 @@ async def delete_policy(visit: Visit) -> Response:
 async def _editor(visit: Visit, policy: Policy | None, *, status: int = 200,
                   errors: dict[str, str] | None = None) -> Response:
     async with visit.context.db.read() as session:
-        options = await _target_options(session, visit.team_id)
+        options = await target_options(session, visit.team_id)
     if visit.request.method == "POST":
         values = {name: visit.field(name)
                   for name in ("name", "repeat", "repeat_delay", "realert_every")}
@@ -157,7 +157,7 @@ def target_of(value: str, step: int) -> Target:
     return Target(TargetKind(kind), int(ref) if ref else None)
 
 
-async def _target_options(session: AsyncSession, team_id: int) -> list[tuple[str, str]]:
+async def target_options(session: AsyncSession, team_id: int) -> list[tuple[str, str]]:
     """Every target a step can name, as (form value, label)."""
     options = [("oncall", "Whoever is on call (first schedule)"), ("team", "The whole team")]
     options += [(f"oncall:{s.id}", f"On call: {s.name}")

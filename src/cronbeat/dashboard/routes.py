@@ -11,6 +11,7 @@ from starlette.staticfiles import StaticFiles
 
 from cronbeat.dashboard import (
     account_pages,
+    digest_pages,
     heartbeat_pages,
     incident_pages,
     maintenance_pages,
@@ -32,6 +33,7 @@ routes: list[BaseRoute] = [
     *heartbeat_pages.routes,
     *incident_pages.routes,
     *team_pages.routes,
+    *digest_pages.routes,
     *oncall_pages.routes,
     *policy_pages.routes,
     *maintenance_pages.routes,

@@ -1,5 +1,5 @@
-"""The team page: members and how each is reached, team channels with a test button, and
-API keys. Everyone in the team sees it; only admins change it."""
+"""The team page: members and how each is reached, team channels with a test button, the
+daily digest in a line, and API keys. Everyone in the team sees it; only admins change it."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from cronbeat.dashboard.parts import fragment, path_id, refuse_unless_admin, wants_fragment
+from cronbeat.dashboard.policy_pages import target_options, value_of
 from cronbeat.dashboard.web import Visit, page, redirect
 from cronbeat.errors import Conflict, Invalid
 from cronbeat.notifiers import ChannelKind
-from cronbeat.services import people
+from cronbeat.services import digests, people
 from cronbeat.services import teams as team_service
 from cronbeat.services.accounts import password_link
 from cronbeat.services.outbox import attempts_of
@@ -31,10 +32,14 @@ async def _team_page(visit: Visit, *, status: int = 200, **extra: Any) -> Respon
         methods = {m.id: await people.list_contact_methods(session, m) for m in members}
         channels = await people.list_channels(session, visit.team_id)
         keys = await team_service.list_api_keys(session, visit.team_id)
+        the_team = await team_service.get_team(session, visit.team_id)
+        labels = dict(await target_options(session, visit.team_id))
+    digest_to = ", ".join(labels.get(value_of(t), "?") for t in digests.targets_of(the_team))
     extra.setdefault("errors", {})
     extra.setdefault("values", {})
     return visit.render("team.html", status=status, title="Team", members=members,
-                        methods=methods, channels=channels, keys=keys,
+                        methods=methods, channels=channels, keys=keys, team=the_team,
+                        digest_to=digest_to,
                         personal_kinds=PERSONAL_KINDS,
                         channel_kinds=[kind.value for kind in ChannelKind], **extra)
 

@@ -3,6 +3,7 @@ at its exact instant, and delivered to a real webhook receiver on 127.0.0.1."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -194,3 +195,23 @@ async def test_a_read_only_key_reads_the_digest_but_cannot_change_or_send_it(
     assert (await app_client.put("/api/v1/team/digest", json={"time": "09:00"},
                                  headers=headers)).status_code == 403
     assert (await app_client.post("/api/v1/team/digest/send", headers=headers)).status_code == 403
+
+
+async def test_two_workers_at_the_same_instant_send_the_digest_once(
+    app_client: httpx.AsyncClient, db: Database, database_url: str, clock: FixedClock,
+):
+    await app_client.put("/api/v1/team/digest", json={"time": "13:00"})
+    job = await heartbeat(app_client, "job")
+    await app_client.post(f"/api/v1/heartbeat/{job['token']}/fail")
+    clock.set(datetime(2026, 3, 2, 13, 0, tzinfo=UTC))
+    other = Database(database_url)
+    try:
+        async def claim(database: Database) -> int:
+            async with database.write() as session:
+                return await process_due_digests(session, clock.now(), base_url=BASE)
+
+        done = await asyncio.gather(claim(db), claim(other))
+    finally:
+        await other.dispose()
+    assert sorted(done) == [0, 1]
+    assert len(await digests(db)) == 1

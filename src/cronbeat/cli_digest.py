@@ -54,8 +54,7 @@ def digest_send(api: Api) -> None:
     """Send the digest now, even if nothing is down: to try it out."""
     sent = api.call("POST", "/team/digest/send")
     ids = ", ".join(str(n["notification_id"]) for n in sent["notifications"]) or "none"
-    api.show(sent, lambda: say(f"digest of {sent['down']} heartbeats down queued: "
-                               f"notification {ids}"))
+    api.show(sent, lambda: say(f"digest queued ({sent['down']} down): notification {ids}"))
 
 
 def _describe(setting: dict[str, Any]) -> None:

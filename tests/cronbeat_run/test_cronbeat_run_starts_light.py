@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from cronbeat.cli import LAZY_COMMANDS, main
 from cronbeat.cli_client import COMMANDS
+from cronbeat.cli_digest import COMMANDS as DIGEST_COMMANDS
 from cronbeat.cli_heartbeats import COMMANDS as HEARTBEAT_COMMANDS
 from cronbeat.cli_maintenance import COMMANDS as MAINTENANCE_COMMANDS
 from local_server import free_port
@@ -43,7 +44,7 @@ def test_running_a_job_loads_nothing_heavy():
 
 
 def test_the_lazy_commands_are_exactly_those_of_the_rest_client_modules():
-    commands = (*COMMANDS, *HEARTBEAT_COMMANDS, *MAINTENANCE_COMMANDS)
+    commands = (*COMMANDS, *HEARTBEAT_COMMANDS, *MAINTENANCE_COMMANDS, *DIGEST_COMMANDS)
     assert sorted(LAZY_COMMANDS) == sorted(command.name or "" for command in commands)
     listed = CliRunner().invoke(main, ["--help"]).output
     assert all(f"  {name} " in listed for name in [*LAZY_COMMANDS, "run", "serve"])

@@ -84,6 +84,9 @@ async def test_a_channel_a_policy_pages_is_not_removed(
 
     assert f"Not removed: channel {used} is a target of policy" in text_of(refused.text)
     assert "The channel email channel is removed." in removed.text
+    # A refusal looks like one: marked, and read out at once by screen readers.
+    assert '<p class="flash failed" role="alert">Not removed' in refused.text
+    assert '<p class="flash" role="status">The channel email channel is removed.' in removed.text
     assert await channels(db, team_id) == [("webhook channel", "webhook", "http://127.0.0.1:9/a")]
 
 

@@ -58,7 +58,7 @@ async def send_now(visit: Visit) -> Response:
         team = await team_service.get_team(session, visit.team_id)
         if not team.digest_targets:
             return redirect("/team/digest", "Not sent: choose who receives the digest and "
-                            "save first.")
+                            "save first.", failed=True)
         found, rows = await digests.send_digest(session, team, visit.now,
                                                 visit.context.settings.resolved_base_url())
     visit.context.notifications_queued()

@@ -64,7 +64,8 @@ async def acknowledge_incident(visit: Visit) -> Response:
             incident = await service.lock_incident(session, visit.team_id, incident_id)
             await service.acknowledge(session, incident, visit.now, visit.actor)
     except Conflict as exc:
-        return redirect(f"/incidents/{incident_id}", f"Not acknowledged: {exc.message}.")
+        return redirect(f"/incidents/{incident_id}", f"Not acknowledged: {exc.message}.",
+                        failed=True)
     return redirect(f"/incidents/{incident_id}", "Acknowledged: escalation has stopped.")
 
 
@@ -76,7 +77,8 @@ async def resolve_incident(visit: Visit) -> Response:
             incident = await service.lock_incident(session, visit.team_id, incident_id)
             heartbeat = await resolve_by_hand(session, incident, visit.now, visit.actor)
     except Conflict as exc:
-        return redirect(f"/incidents/{incident_id}", f"Not resolved: {exc.message}.")
+        return redirect(f"/incidents/{incident_id}", f"Not resolved: {exc.message}.",
+                        failed=True)
     visit.context.deadline_changed(heartbeat.deadline)
     visit.context.notifications_queued()
     return redirect(f"/incidents/{incident_id}", "Resolved.")

@@ -104,7 +104,7 @@ async def delete_schedule(visit: Visit) -> Response:
                                                   for_update=True)
             await service.delete_schedule(session, schedule)
     except Conflict as exc:
-        return redirect("/oncall", f"Not deleted: {exc.message}.")
+        return redirect("/oncall", f"Not deleted: {exc.message}.", failed=True)
     return redirect("/oncall", f"The schedule {schedule.name} is deleted.")
 
 

@@ -87,7 +87,7 @@ async def delete_policy(visit: Visit) -> Response:
                                               for_update=True)
             await service.delete_policy(session, policy)
     except Conflict as exc:
-        return redirect("/policies", f"Not deleted: {exc.message}.")
+        return redirect("/policies", f"Not deleted: {exc.message}.", failed=True)
     return redirect("/policies", f"The policy {policy.name} is deleted.")
 
 

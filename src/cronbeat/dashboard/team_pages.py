@@ -72,13 +72,13 @@ async def remove_member(visit: Visit) -> Response:
         return refused
     member_id = path_id(visit, "member_id", "member")
     if member_id == visit.user.id:
-        return redirect("/team", "Not removed: you cannot remove yourself.")
+        return redirect("/team", "Not removed: you cannot remove yourself.", failed=True)
     try:
         async with visit.context.db.write() as session:
             member = await people.get_member(session, visit.team_id, member_id, for_update=True)
             await people.delete_member(session, member)
     except Conflict as exc:
-        return redirect("/team", f"Not removed: {exc.message}.")
+        return redirect("/team", f"Not removed: {exc.message}.", failed=True)
     return redirect("/team", f"{member.name} is no longer a member.")
 
 
@@ -170,7 +170,7 @@ async def remove_channel(visit: Visit) -> Response:
                                                for_update=True)
             await people.delete_channel(session, channel)
     except Conflict as exc:
-        return redirect("/team#channels", f"Not removed: {exc.message}.")
+        return redirect("/team#channels", f"Not removed: {exc.message}.", failed=True)
     return redirect("/team#channels", f"The channel {channel.name} is removed.")
 
 

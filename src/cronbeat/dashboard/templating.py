@@ -16,6 +16,7 @@ from cronbeat.dashboard import formatting
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "dashboard"
 FLASH_COOKIE = "cronbeat_flash"
+FAILED_MARK = "\x00"  # a flash cookie starting with it says something was refused
 NAV = (
     ("/heartbeats", "Heartbeats"), ("/incidents", "Incidents"), ("/oncall", "On-call"),
     ("/policies", "Policies"), ("/maintenance", "Maintenance"), ("/team", "Team"),
@@ -37,10 +38,12 @@ env.globals.update(nav=NAV, version=__version__, ago=formatting.ago, local=forma
 def render_page(request: Request, template: str, *, status: int = 200,
                 **values: Any) -> HTMLResponse:
     flash = request.cookies.get(FLASH_COOKIE)
+    said = unquote(flash) if flash else None
+    failed = said is not None and said.startswith(FAILED_MARK)
     values.setdefault("user", None)
     html = env.get_template(template).render(
-        request=request, path=request.url.path, flash=unquote(flash) if flash else None,
-        **values,
+        request=request, path=request.url.path,
+        flash=said.removeprefix(FAILED_MARK) if said else None, flash_failed=failed, **values,
     )
     response = HTMLResponse(html, status_code=status, headers=HEADERS)
     if flash:

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from cronbeat.api.context import Context
-from cronbeat.dashboard.templating import FLASH_COOKIE, render_page
+from cronbeat.dashboard.templating import FAILED_MARK, FLASH_COOKIE, render_page
 from cronbeat.db.models import User
 from cronbeat.errors import NotFound
 from cronbeat.links import BadLink, SessionGrant, read_session, sign_session
@@ -140,11 +140,13 @@ def end_session(response: Response) -> Response:
     return response
 
 
-def redirect(url: str, flash: str | None = None) -> RedirectResponse:
-    """After a form post: 303, so that reloading the next page does not post again."""
+def redirect(url: str, flash: str | None = None, *, failed: bool = False) -> RedirectResponse:
+    """After a form post: 303, so that reloading the next page does not post again. The next
+    page shows `flash`, marked as a refusal when `failed`."""
     response = RedirectResponse(url, status_code=303)
     if flash:
-        response.set_cookie(FLASH_COOKIE, quote(flash), max_age=60, httponly=True,
+        said = FAILED_MARK + flash if failed else flash
+        response.set_cookie(FLASH_COOKIE, quote(said), max_age=60, httponly=True,
                             samesite="strict")
     return response
 

@@ -1,5 +1,6 @@
 """Maintenance windows over HTTP: failures inside a window are recorded but page nobody; a
-heartbeat still down when the window ends pages then."""
+heartbeat still down when the window ends pages then. Windows are changed in place (PATCH),
+and a window cut short or deleted lets the pages it was holding go then, not at its old end."""
 
 from __future__ import annotations
 
@@ -198,3 +199,111 @@ async def test_listing_windows_refuses_a_filter_no_row_can_match_without_a_serve
     app_client: httpx.AsyncClient, params: dict[str, Any]
 ):
     assert (await app_client.get(WINDOWS, params=params)).status_code == 422
+
+
+async def test_a_window_is_renamed_moved_and_switched_between_kinds_keeping_the_rest(
+    app_client: httpx.AsyncClient,
+):
+    made = await window(app_client, tag="db", days=["sun"], start_time="02:00",
+                        end_time="04:00", timezone="Europe/Riga")
+    url = f"{WINDOWS}/{made['id']}"
+
+    renamed = (await app_client.patch(url, json={"name": "db upgrades"})).json()
+    assert (renamed["name"], renamed["tag"], renamed["days"], renamed["start_time"],
+            renamed["timezone"]) == ("db upgrades", "db", ["sun"], "02:00", "Europe/Riga")
+
+    moved = (await app_client.patch(url, json={"days": ["sat", "sun"], "end_time": "05:00"})
+             ).json()
+    assert (moved["days"], moved["start_time"], moved["end_time"]) == (
+        ["sat", "sun"], "02:00", "05:00")
+
+    once = await app_client.patch(url, json={"starts_at": iso(60), "ends_at": iso(120)})
+    assert once.status_code == 200, once.text
+    assert (once.json()["days"], once.json()["start_time"], once.json()["starts_at"]) == (
+        [], None, "2026-03-02T13:00:00Z")
+
+    heartbeat = await create(app_client)
+    mine = (await app_client.patch(url, json={"heartbeat_id": heartbeat["id"]})).json()
+    assert (mine["heartbeat_id"], mine["tag"]) == (heartbeat["id"], None)
+    assert (await app_client.get(url)).json() == mine
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"name": None}, "name"),
+    ({"days": None}, "days"),
+    ({"end_time": "25:00"}, "end_time"),
+    ({"ends_at": "2026-03-02T11:00:00Z"}, "ends_at"),  # before starts_at
+    ({"heartbeat_id": 999}, "heartbeat_id"),
+    ({"timezone": "Mars/Base"}, "timezone"),
+    ({"colour": "red"}, "colour"),
+])
+async def test_a_wrong_change_is_refused_naming_the_field_and_changes_nothing(
+    app_client: httpx.AsyncClient, body: dict[str, Any], field: str,
+):
+    made = await window(app_client, tag="db", starts_at=iso(60), ends_at=iso(120))
+    url = f"{WINDOWS}/{made['id']}"
+    if "end_time" in body:
+        made = (await app_client.patch(url, json={"days": ["mon"], "start_time": "01:00",
+                                                  "end_time": "02:00"})).json()
+    answer = await app_client.patch(url, json=body)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["fields"][0]["field"].endswith(field)
+    assert (await app_client.get(url)).json() == made
+
+
+async def held_window(
+    client: httpx.AsyncClient, clock: FixedClock, db: Database
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A heartbeat that failed at 12:20 inside a window 12:10-13:10: its page is held."""
+    made = await create(client)
+    held = await window(client, heartbeat_id=made["id"], starts_at=iso(10), ends_at=iso(70))
+    await send(client, made)
+    clock.advance(20 * 60)
+    await send(client, made, "fail")
+    await work(db, clock)
+    incident = await open_incident(client, made)
+    assert await notifications_of(db, incident["id"]) == []
+    return made, held
+
+
+async def test_a_window_cut_short_pages_at_its_new_end(
+    app_client: httpx.AsyncClient, clock: FixedClock, db: Database
+):
+    made, held = await held_window(app_client, clock, db)
+    cut = await app_client.patch(f"{WINDOWS}/{held['id']}", json={"ends_at": iso(30)})
+    assert cut.status_code == 200, cut.text
+    await work(db, clock)  # 12:20: still inside the shortened window, held to 12:30
+    incident = await open_incident(app_client, made)
+    assert await notifications_of(db, incident["id"]) == []
+
+    clock.advance(10 * 60 - 1)
+    await work(db, clock)
+    assert await notifications_of(db, incident["id"]) == []
+    clock.advance(1)  # 12:30, not 13:10
+    await work(db, clock)
+    assert len(await notifications_of(db, incident["id"])) == 1
+
+
+async def test_deleting_a_window_pages_at_once_what_it_was_holding(
+    app_client: httpx.AsyncClient, clock: FixedClock, db: Database
+):
+    made, held = await held_window(app_client, clock, db)
+    assert (await app_client.delete(f"{WINDOWS}/{held['id']}")).status_code == 204
+    await work(db, clock)
+    incident = await open_incident(app_client, made)
+    assert len(await notifications_of(db, incident["id"])) == 1
+    assert incident["timeline"][-1]["kind"] == "notified"
+
+
+async def test_another_window_still_covering_keeps_holding_after_one_is_deleted(
+    app_client: httpx.AsyncClient, clock: FixedClock, db: Database
+):
+    made, held = await held_window(app_client, clock, db)
+    await window(app_client, heartbeat_id=made["id"], starts_at=iso(0), ends_at=iso(40))
+    assert (await app_client.delete(f"{WINDOWS}/{held['id']}")).status_code == 204
+    await work(db, clock)
+    incident = await open_incident(app_client, made)
+    assert await notifications_of(db, incident["id"]) == []
+    clock.advance(timedelta(minutes=20).total_seconds())  # 12:40: the other one ends
+    await work(db, clock)
+    assert len(await notifications_of(db, incident["id"])) == 1

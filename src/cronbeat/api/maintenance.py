@@ -12,6 +12,7 @@ from cronbeat.api.auth import Ctx, Reader, Writer
 from cronbeat.api.errors import READ, WRITE, responses
 from cronbeat.api.schemas import MAX_ID, Name, Tag, _Input
 from cronbeat.db.maintenance_models import MaintenanceWindow
+from cronbeat.errors import Invalid
 from cronbeat.maintenance import DAYS, occurrence_at
 from cronbeat.services import maintenance as service
 
@@ -36,6 +37,18 @@ class WindowCreate(_Input):
     timezone: str = Field("UTC", max_length=64, description="IANA time zone of the times")
     starts_at: datetime | None = Field(None, description="One-off: from (with an offset)")
     ends_at: datetime | None = Field(None, description="One-off: until (excluded)")
+
+
+class WindowUpdate(_Input):
+    name: Name | None = None
+    heartbeat_id: int | None = Field(None, ge=1, le=MAX_ID, strict=True)
+    tag: Tag | None = None
+    days: list[Day] | None = Field(None, max_length=7)
+    start_time: ClockTime | None = None
+    end_time: ClockTime | None = None
+    timezone: str | None = Field(None, max_length=64)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
 
 
 class WindowOut(BaseModel):
@@ -87,11 +100,37 @@ async def get_window(window_id: WindowId, who: Reader, ctx: Ctx) -> WindowOut:
     return render_window(row, ctx.clock.now())
 
 
-@router.delete("/{window_id}", status_code=204, responses=responses(*WRITE, 404))
-async def delete_window(window_id: WindowId, who: Writer, ctx: Ctx) -> Response:
+@router.patch("/{window_id}", responses=responses(*WRITE, 404))
+async def update_window(
+    window_id: WindowId, body: WindowUpdate, who: Writer, ctx: Ctx
+) -> WindowOut:
+    """Change the fields given. Giving `days`/`start_time`/`end_time` makes a one-off window
+    recurring (and `starts_at`/`ends_at` the other way); giving `tag` replaces `heartbeat_id`
+    (and the other way). Pages the window was holding are looked at again at once."""
+    changes = body.model_dump(exclude_unset=True)
+    for name in ("name", "timezone", "days"):
+        if name in changes and changes[name] is None:
+            raise Invalid(name, "cannot be null: leave it out to keep it")
+    if "days" in changes:
+        changes["days"] = tuple(DAYS.index(day) for day in changes["days"] or ())
+    now = ctx.clock.now()
     async with ctx.db.write() as session:
         row = await service.get_window(session, who.team_id, window_id)
-        await service.delete_window(session, row)
+        released = await service.update_window(session, row, changes, now)
+    if released:
+        ctx.deadline_changed(now)
+    return render_window(row, now)
+
+
+@router.delete("/{window_id}", status_code=204, responses=responses(*WRITE, 404))
+async def delete_window(window_id: WindowId, who: Writer, ctx: Ctx) -> Response:
+    """Pages the window was holding are due at once (unless another window holds them)."""
+    now = ctx.clock.now()
+    async with ctx.db.write() as session:
+        row = await service.get_window(session, who.team_id, window_id)
+        released = await service.delete_window(session, row, now)
+    if released:
+        ctx.deadline_changed(now)
     return Response(status_code=204)
 
 

@@ -54,7 +54,9 @@ async def window_delete(visit: Visit) -> Response:
     async with visit.context.db.write() as session:
         row = await service.get_window(session, visit.team_id, window_id)
         name = row.name
-        await service.delete_window(session, row)
+        released = await service.delete_window(session, row, visit.now)
+    if released:
+        visit.context.deadline_changed(visit.now)
     return redirect("/maintenance", f"The maintenance window “{name}” is deleted.")
 
 

@@ -1,16 +1,19 @@
-"""Maintenance windows: create, list and delete them, and find when a heartbeat may page."""
+"""Maintenance windows: create, list, change and delete them, and find when a heartbeat may
+page."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cronbeat.db.maintenance_models import MaintenanceWindow
-from cronbeat.db.models import Heartbeat
+from cronbeat.db.models import Heartbeat, HeartbeatTag, Incident
+from cronbeat.enums import IncidentState
 from cronbeat.errors import Invalid, NotFound
 from cronbeat.maintenance import OneOff, Recurring, Window, occurrence_at, quiet_until
 from cronbeat.schedules import ScheduleError, parse_timezone
@@ -79,24 +82,98 @@ def window_of(row: MaintenanceWindow) -> Window:
 async def create_window(
     session: AsyncSession, team_id: int, spec: WindowSpec, now: datetime
 ) -> MaintenanceWindow:
+    spec = await _checked(session, team_id, spec)
+    count = len((await session.scalars(select(MaintenanceWindow.id).where(
+        MaintenanceWindow.team_id == team_id))).all())
+    if count >= MAX_WINDOWS_PER_TEAM:
+        raise Invalid("name", f"a team has at most {MAX_WINDOWS_PER_TEAM} windows")
+    row = MaintenanceWindow(team_id=team_id, created_at=now)
+    _store(row, spec)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def _checked(session: AsyncSession, team_id: int, spec: WindowSpec) -> WindowSpec:
     spec = validate_window(spec)
     if spec.heartbeat_id is not None:
         found = await session.scalar(select(Heartbeat.id).where(
             Heartbeat.id == spec.heartbeat_id, Heartbeat.team_id == team_id))
         if found is None:
             raise Invalid("heartbeat_id", f"no heartbeat with id {spec.heartbeat_id}")
-    count = len((await session.scalars(select(MaintenanceWindow.id).where(
-        MaintenanceWindow.team_id == team_id))).all())
-    if count >= MAX_WINDOWS_PER_TEAM:
-        raise Invalid("name", f"a team has at most {MAX_WINDOWS_PER_TEAM} windows")
-    row = MaintenanceWindow(
-        team_id=team_id, name=spec.name, heartbeat_id=spec.heartbeat_id, tag=spec.tag,
-        days=list(spec.days) or None, start_time=spec.start_time, end_time=spec.end_time,
-        timezone=spec.timezone, starts_at=spec.starts_at, ends_at=spec.ends_at, created_at=now,
-    )
-    session.add(row)
+    return spec
+
+
+def _store(row: MaintenanceWindow, spec: WindowSpec) -> None:
+    row.name, row.heartbeat_id, row.tag = spec.name, spec.heartbeat_id, spec.tag
+    row.days, row.start_time, row.end_time = list(spec.days) or None, spec.start_time, \
+        spec.end_time
+    row.timezone, row.starts_at, row.ends_at = spec.timezone, spec.starts_at, spec.ends_at
+
+
+def spec_of(row: MaintenanceWindow) -> WindowSpec:
+    return WindowSpec(name=row.name, heartbeat_id=row.heartbeat_id, tag=row.tag,
+                      days=tuple(row.days or ()), start_time=row.start_time,
+                      end_time=row.end_time, timezone=row.timezone, starts_at=row.starts_at,
+                      ends_at=row.ends_at)
+
+
+RECURRING_FIELDS = ("days", "start_time", "end_time")
+ONE_OFF_FIELDS = ("starts_at", "ends_at")
+
+
+async def update_window(
+    session: AsyncSession, row: MaintenanceWindow, changes: Mapping[str, Any], now: datetime
+) -> int:
+    """Change the fields given (WindowSpec names). Giving the fields of the other kind of
+    window (or the other of heartbeat and tag) switches to it. Pages the window held are
+    looked at again now, against the changed window; returns how many incidents that was."""
+    spec = spec_of(row)
+    if any(name in changes for name in RECURRING_FIELDS):
+        spec = replace(spec, starts_at=None, ends_at=None)
+    if any(name in changes for name in ONE_OFF_FIELDS):
+        spec = replace(spec, days=(), start_time=None, end_time=None)
+    if changes.get("heartbeat_id") is not None:
+        spec = replace(spec, tag=None)
+    if changes.get("tag") is not None:
+        spec = replace(spec, heartbeat_id=None)
+    spec = await _checked(session, row.team_id, replace(spec, **changes))
+    released = await release_held(session, row, now)
+    _store(row, spec)
     await session.flush()
-    return row
+    return released
+
+
+async def delete_window(session: AsyncSession, row: MaintenanceWindow, now: datetime) -> int:
+    """Delete the window; the pages it was holding are due at once (unless another window
+    still holds them). Returns how many incidents that was."""
+    released = await release_held(session, row, now)
+    await session.delete(row)
+    return released
+
+
+async def release_held(session: AsyncSession, row: MaintenanceWindow, now: datetime) -> int:
+    """Make the steps and re-alerts this window holds, if it is on now, due now: held pages
+    wait for the window's end, and a window cut short or deleted must not keep them waiting.
+    The worker then pages, or holds them again if another window still covers the heartbeat."""
+    found = occurrence_at(window_of(row), now)
+    if found is None:
+        return 0
+    end = found[1]
+    covered = (select(HeartbeatTag.heartbeat_id).where(HeartbeatTag.tag == row.tag)
+               if row.heartbeat_id is None else select(Heartbeat.id).where(
+                   Heartbeat.id == row.heartbeat_id))
+    held = (await session.scalars(select(Incident).where(
+        Incident.team_id == row.team_id, Incident.state == IncidentState.OPEN,
+        Incident.heartbeat_id.in_(covered),
+        or_(Incident.next_escalation_at == end, Incident.next_realert_at == end),
+    ).with_for_update())).all()
+    for incident in held:
+        if incident.next_escalation_at == end:
+            incident.next_escalation_at = now
+        if incident.next_realert_at == end:
+            incident.next_realert_at = now
+    return len(held)
 
 
 async def list_windows(
@@ -117,10 +194,6 @@ async def get_window(session: AsyncSession, team_id: int, window_id: int) -> Mai
     if row is None:
         raise NotFound(f"no maintenance window with id {window_id}")
     return row
-
-
-async def delete_window(session: AsyncSession, row: MaintenanceWindow) -> None:
-    await session.delete(row)
 
 
 async def windows_for(session: AsyncSession, heartbeat: Heartbeat) -> list[MaintenanceWindow]:

@@ -139,3 +139,39 @@ async def test_another_teams_window_is_not_listed_and_cannot_be_deleted(
         "heartbeat_id": str(theirs.id), "kind": "recurring", "days": "0",
         "start_time": "01:00", "end_time": "02:00", "timezone": "UTC"})
     assert answer.status_code == 422 and len(await windows(db)) == 1
+
+
+async def test_a_window_is_changed_from_its_filled_in_form(
+    app_client: httpx.AsyncClient, db: Database, clock: FixedClock, team_id: int
+) -> None:
+    heartbeat = await make_heartbeat(db, team_id, clock.now(), name="billing")
+    async with db.write() as session:
+        made = await create_window(session, team_id, WindowSpec(
+            name="move", heartbeat_id=heartbeat.id, timezone="Europe/Riga",
+            starts_at=datetime(2026, 3, 2, 11, 0, tzinfo=UTC),
+            ends_at=datetime(2026, 3, 2, 14, 30, tzinfo=UTC)), clock.now())
+    csrf = await admin_client(app_client, db)
+    assert f'href="/maintenance/{made.id}#window-form">Edit</a>' in (
+        await app_client.get("/maintenance")).text
+    form = (await app_client.get(f"/maintenance/{made.id}")).text
+    assert "Change “move”" in form and f'action="/maintenance/{made.id}"' in form
+    # One-off times are shown on the window's own wall clock (Riga, UTC+2).
+    assert 'name="starts_at" value="2026-03-02T13:00"' in form
+    assert 'name="ends_at" value="2026-03-02T16:30"' in form
+    assert f'name="heartbeat_id" value="{heartbeat.id}"' in form
+
+    refused = await app_client.post(f"/maintenance/{made.id}", data={
+        "csrf_token": csrf, "name": "move", "target": "tag", "tag": "db", "kind": "recurring",
+        "start_time": "02:00", "end_time": "04:00", "timezone": "UTC"})
+    assert refused.status_code == 422 and "choose at least one day" in text_of(refused.text)
+    assert f'action="/maintenance/{made.id}"' in refused.text
+
+    saved = await app_client.post(f"/maintenance/{made.id}", data={
+        "csrf_token": csrf, "name": "weekly move", "target": "tag", "tag": "db",
+        "kind": "recurring", "days": ["5", "6"], "start_time": "02:00", "end_time": "04:00",
+        "timezone": "UTC"})
+    assert saved.status_code == 303, saved.text
+    [row] = await windows(db)
+    assert (row.id, row.name, row.tag, row.heartbeat_id, row.days, row.start_time,
+            row.starts_at, row.ends_at) == (made.id, "weekly move", "db", None, [5, 6], "02:00",
+                                            None, None)

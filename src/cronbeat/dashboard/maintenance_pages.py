@@ -1,12 +1,12 @@
 """Maintenance windows: the team's windows in words, a form to add one (recurring or one-off,
-for a heartbeat or a tag) and a button to delete one. Anyone in the team may: like an
+for a heartbeat or a tag) or change one, and a button to delete one. Anyone in the team may: like an
 override, holding the pages during planned work is the members' own business."""
 
 from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +46,46 @@ async def window_new(visit: Visit) -> Response:
         values["days"] = ",".join(v for v in visit.form.getlist("days") if isinstance(v, str))
         return await _overview(visit, values, {exc.field: exc.message})
     return redirect("/maintenance", f"The maintenance window “{row.name}” is saved.")
+
+
+@page
+async def window_edit(visit: Visit) -> Response:
+    """The add form, filled in with the window; saving changes it in place."""
+    window_id = path_id(visit, "window_id", "maintenance window")
+    async with visit.context.db.read() as session:
+        row = await service.get_window(session, visit.team_id, window_id)
+    if visit.request.method != "POST":
+        return await _overview(visit, form_values_of(row), editing=row)
+    try:
+        spec = window_spec(visit.form)
+        async with visit.context.db.write() as session:
+            row = await service.get_window(session, visit.team_id, window_id)
+            released = await service.update_window(session, row, asdict(spec), visit.now)
+    except Invalid as exc:
+        values = {key: value for key, value in visit.form.items() if isinstance(value, str)}
+        values["days"] = ",".join(v for v in visit.form.getlist("days") if isinstance(v, str))
+        return await _overview(visit, values, {exc.field: exc.message}, editing=row)
+    if released:
+        visit.context.deadline_changed(visit.now)
+    return redirect("/maintenance", f"The maintenance window “{row.name}” is saved.")
+
+
+def form_values_of(row: MaintenanceWindow) -> dict[str, str]:
+    """The form's fields for a stored window; a one-off's times on its zone's wall clock."""
+    zone = zoneinfo.ZoneInfo(row.timezone)
+
+    def wall(at: datetime | None) -> str:
+        return "" if at is None else f"{at.astimezone(zone):%Y-%m-%dT%H:%M}"
+
+    return {
+        "name": row.name, "target": "tag" if row.tag is not None else "heartbeat",
+        "tag": row.tag or "", "heartbeat_id": str(row.heartbeat_id or ""),
+        "kind": "one_off" if row.starts_at is not None else "recurring",
+        "days": ",".join(str(day) for day in row.days or ()),
+        "start_time": row.start_time or "", "end_time": row.end_time or "",
+        "starts_at": wall(row.starts_at), "ends_at": wall(row.ends_at),
+        "timezone": row.timezone,
+    }
 
 
 @page
@@ -116,7 +156,8 @@ def _instant(text: str, field: str, zone: zoneinfo.ZoneInfo) -> datetime:
 
 
 async def _overview(visit: Visit, values: Mapping[str, str],
-                    errors: dict[str, str] | None = None) -> Response:
+                    errors: dict[str, str] | None = None, *,
+                    editing: MaintenanceWindow | None = None) -> Response:
     async with visit.context.db.read() as session:
         rows = await service.list_windows(session, visit.team_id)
         names = await names_by_id(session, visit.team_id,
@@ -130,7 +171,7 @@ async def _overview(visit: Visit, values: Mapping[str, str],
         windows=windows, names=names, tags=tags, heartbeats=found.items,
         more_heartbeats=found.next_cursor is not None, values=values, errors=errors or {},
         days=list(enumerate(DAY_LABELS)), chosen_days=set(values.get("days", "").split(",")),
-        timezones=timezones(),
+        timezones=timezones(), editing=editing,
     )
 
 
@@ -144,5 +185,6 @@ def _active(row: MaintenanceWindow, now: datetime) -> datetime | None:
 routes = [
     Route("/maintenance", window_list),
     Route("/maintenance/new", window_new, methods=["POST"]),
+    Route("/maintenance/{window_id:int}", window_edit, methods=["GET", "POST"]),
     Route("/maintenance/{window_id:int}/delete", window_delete, methods=["POST"]),
 ]

@@ -112,6 +112,14 @@ async def _realert(
 
 async def resend_alerts(session: AsyncSession, incident: Incident, now: datetime) -> list[str]:
     """One more alert to each recipient the incident has paged, by the same means."""
+    return await _to_everyone_paged(session, incident, NotificationPurpose.ALERT, now)
+
+
+async def _to_everyone_paged(
+    session: AsyncSession, incident: Incident, purpose: NotificationPurpose, now: datetime
+) -> list[str]:
+    """Queue a `purpose` notification to each recipient the incident has alerted, by each
+    means it alerted them; describe them for the timeline."""
     paged = (await session.execute(
         select(Notification.kind, Notification.target, Notification.secret,
                Notification.recipient)
@@ -120,9 +128,8 @@ async def resend_alerts(session: AsyncSession, incident: Incident, now: datetime
         .distinct()
     )).all()
     for kind, target, secret, recipient in paged:
-        enqueue(session, team_id=incident.team_id, incident_id=incident.id,
-                purpose=NotificationPurpose.ALERT, kind=kind, target=target, secret=secret,
-                recipient=recipient, now=now)
+        enqueue(session, team_id=incident.team_id, incident_id=incident.id, purpose=purpose,
+                kind=kind, target=target, secret=secret, recipient=recipient, now=now)
     return sorted(f"{recipient} ({kind})" for kind, _, _, recipient in paged)
 
 
@@ -156,17 +163,7 @@ def stop_escalation(incident: Incident) -> None:
 
 async def send_recovery(session: AsyncSession, incident: Incident, now: datetime) -> None:
     """Tell everyone who was paged for this incident that it is over, by the same means."""
-    paged = (await session.execute(
-        select(Notification.kind, Notification.target, Notification.secret,
-               Notification.recipient)
-        .where(Notification.incident_id == incident.id,
-               Notification.purpose == NotificationPurpose.ALERT)
-        .distinct()
-    )).all()
-    for kind, target, secret, recipient in paged:
-        enqueue(session, team_id=incident.team_id, incident_id=incident.id,
-                purpose=NotificationPurpose.RECOVERY, kind=kind, target=target, secret=secret,
-                recipient=recipient, now=now)
+    await _to_everyone_paged(session, incident, NotificationPurpose.RECOVERY, now)
 
 
 async def process_due_escalations(session: AsyncSession, now: datetime, *, limit: int = 100) -> int:

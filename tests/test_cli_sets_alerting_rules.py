@@ -135,6 +135,25 @@ def test_maintenance_windows_are_added_listed_and_removed(server: Server):
     assert once.exit_code == 0, once.output
     listed = runner.invoke(main, ["maintenance", "list", "--json"], env=env)
     assert [w["name"] for w in json.loads(listed.output)] == ["sunday upgrades", "migration"]
+    edited = runner.invoke(main, ["maintenance", "edit", str(made["id"]), "--name", "upgrades",
+                                  "--to", "02:30", "--json"], env=env)
+    assert edited.exit_code == 0, edited.output
+    changed = json.loads(edited.output)
+    assert (changed["name"], changed["days"], changed["start_time"], changed["end_time"],
+            changed["timezone"]) == ("upgrades", ["sat", "sun"], "23:00", "02:30", "Europe/Riga")
+    said = runner.invoke(main, ["maintenance", "edit", str(made["id"]), "--starts-at",
+                                "2026-03-01T02:00:00Z", "--ends-at", "2026-03-01T03:00:00Z"],
+                         env=env)
+    assert said.exit_code == 0, said.output
+    assert said.output.startswith(f"changed maintenance window {made['id']}: upgrades, "
+                                  "2026-03-01T02:00:00Z to 2026-03-01T03:00:00Z")
+    nothing = runner.invoke(main, ["maintenance", "edit", str(made["id"])], env=env)
+    assert nothing.exit_code == 2 and "give at least one option" in nothing.output
+    # Now one-off: a start time alone would make it recurring, but on no day.
+    refused = runner.invoke(main, ["maintenance", "edit", str(made["id"]), "--from", "09:00"],
+                            env=env)
+    assert refused.exit_code == 1
+    assert refused.output == "Error: days: give the days the window starts on, Monday to Sunday\n"
     removed = runner.invoke(main, ["maintenance", "rm", str(made["id"])], env=env)
     assert removed.exit_code == 0 and "deleted maintenance window" in removed.output
     bad = runner.invoke(main, ["maintenance", "add", "x", "--tag", "db", "--days", "mon",

@@ -39,13 +39,41 @@ def maintenance_list(api: Api) -> None:
 @with_api
 def maintenance_add(api: Api, name: str, **fields: Any) -> None:
     """Create a maintenance window, recurring or one-off."""
-    body: dict[str, Any] = {"name": name, "timezone": fields.pop("timezone")}
-    days = fields.pop("days")
-    if days:
-        body["days"] = [day.strip().lower()[:3] for day in days.split(",") if day.strip()]
-    body.update({key: value for key, value in fields.items() if value is not None})
-    made = api.call("POST", "/maintenance-windows", body=body)
+    made = api.call("POST", "/maintenance-windows", body=_body(name=name, **fields))
     api.show(made, lambda: say(f"created maintenance window {made['id']}: {made['name']}"))
+
+
+@maintenance.command("edit")
+@click.argument("window_id", type=int)
+@click.option("--name", help="A new name")
+@click.option("--heartbeat", "heartbeat_id", type=int, help="For this heartbeat instead")
+@click.option("--tag", help="For every heartbeat with this tag instead")
+@click.option("--days", help="Recurring: days it starts on, e.g. sat,sun")
+@click.option("--from", "start_time", metavar="HH:MM", help="Recurring: local start time")
+@click.option("--to", "end_time", metavar="HH:MM", help="Recurring: local end time")
+@click.option("--timezone", help="IANA time zone of the times")
+@click.option("--starts-at", help="One-off: from, e.g. 2026-03-01T02:00:00Z")
+@click.option("--ends-at", help="One-off: until (cut a window that is on short: pages it "
+              "held go then)")
+@with_api
+def maintenance_edit(api: Api, window_id: int, **fields: Any) -> None:
+    """Change a maintenance window: only the options given. Recurring options make a one-off
+    window recurring, and the other way."""
+    body = _body(**fields)
+    if not body:
+        raise click.UsageError("give at least one option to change")
+    changed = api.call("PATCH", f"/maintenance-windows/{window_id}", body=body)
+    api.show(changed, lambda: say(f"changed maintenance window {changed['id']}: "
+                                  f"{changed['name']}, {_when(changed)}"))
+
+
+def _body(**fields: Any) -> dict[str, Any]:
+    """The options given, as the API names them (`--days sat,Sunday` -> ["sat", "sun"])."""
+    body = {key: value for key, value in fields.items() if value is not None}
+    if "days" in body:
+        body["days"] = [day.strip().lower()[:3] for day in body["days"].split(",")
+                        if day.strip()]
+    return body
 
 
 @maintenance.command("rm")

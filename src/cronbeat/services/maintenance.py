@@ -65,7 +65,7 @@ def validate_window(spec: WindowSpec) -> WindowSpec:
         return replace(spec, name=name, tag=tag, timezone=timezone)
     days = tuple(sorted(set(spec.days)))
     if not days or any(not 0 <= day <= 6 for day in days):
-        raise Invalid("days", "give the days as numbers, 0 (Monday) to 6 (Sunday)")
+        raise Invalid("days", "give the days the window starts on, Monday to Sunday")
     for field_name in ("start_time", "end_time"):
         _clock_time(field_name, getattr(spec, field_name))
     return replace(spec, name=name, tag=tag, timezone=timezone, days=days)

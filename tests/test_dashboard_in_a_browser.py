@@ -117,4 +117,8 @@ def test_the_pages_read_well_on_a_phone_in_dark_mode(tmp_path: Path) -> None:
         assert background == "rgb(13, 17, 23)"  # the dark palette
         # Nothing is wider than the phone's screen.
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        # Every menu entry is in sight: none is hidden off the edge of a scrolling menu.
+        edges = page.evaluate("[...document.querySelectorAll('nav a')].map("
+                              "a => a.getBoundingClientRect().right)")
+        assert len(edges) == 6 and max(edges) <= 390, edges
         screenshot(page, "heartbeats-phone-dark")

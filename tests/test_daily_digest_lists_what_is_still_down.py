@@ -215,3 +215,30 @@ async def test_two_workers_at_the_same_instant_send_the_digest_once(
         await other.dispose()
     assert sorted(done) == [0, 1]
     assert len(await digests(db)) == 1
+
+
+async def test_a_day_with_only_heartbeats_in_maintenance_down_sends_no_digest(
+    app_client: httpx.AsyncClient, db: Database, clock: FixedClock,
+):
+    await app_client.put("/api/v1/team/digest", json={"time": "13:00"})
+    db_job = (await app_client.post("/api/v1/heartbeats", json={
+        "name": "db dump", "period": 3600, "tags": ["db"]})).json()
+    other = await heartbeat(app_client, "report")
+    made = await app_client.post("/api/v1/maintenance-windows", json={
+        "name": "db upgrade", "tag": "db", "starts_at": "2026-03-02T12:30:00Z",
+        "ends_at": "2026-03-03T14:00:00Z"})
+    assert made.status_code == 201, made.text
+    await app_client.post(f"/api/v1/heartbeat/{db_job['token']}/fail")
+
+    clock.set(datetime(2026, 3, 2, 13, 0, tzinfo=UTC))
+    assert await run_digests(db, clock) == 1
+    assert await digests(db) == []  # only the heartbeat in maintenance is down
+
+    await app_client.post(f"/api/v1/heartbeat/{other['token']}/fail")
+    clock.set(datetime(2026, 3, 3, 13, 0, tzinfo=UTC))
+    assert await run_digests(db, clock) == 1
+    [row] = await digests(db)
+    assert row.text is not None
+    assert "- db dump: down for 1 day 1 hour, failed, not acknowledged, in maintenance until " \
+        "2026-03-03 14:00 UTC" in row.text
+    assert "- report: down for " in row.text and row.text.count("in maintenance") == 1

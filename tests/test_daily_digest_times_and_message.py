@@ -7,7 +7,15 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from cronbeat.digest import LISTED, Digest, DownEntry, next_digest_at, parse_time, render
+from cronbeat.digest import (
+    LISTED,
+    Digest,
+    DownEntry,
+    next_digest_at,
+    parse_time,
+    render,
+    worth_sending,
+)
 from cronbeat.enums import IncidentState
 
 
@@ -111,6 +119,7 @@ def test_the_digest_lists_each_heartbeat_down_with_how_long_and_who_acknowledged
         "reason": "no ping since 2026-03-01 06:00:00 UTC",
         "incident": {"id": 101, "state": "acknowledged", "acknowledged_by": "Ana",
                      "suppressed": False},
+        "maintenance_until": None,
         "link": "https://cron.example/incidents/101",
     }
     assert payload["down"][2]["incident"]["suppressed"] is True
@@ -149,3 +158,27 @@ def test_a_digest_sent_by_hand_with_nothing_down_says_so() -> None:
     assert message.text.startswith(
         "Nothing of Ops is down at 2026-03-02 08:00 UTC (1 heartbeat watched).")
     assert message.payload["down"] == [] and message.payload["down_count"] == 0
+
+
+def test_a_heartbeat_inside_a_maintenance_window_says_until_when() -> None:
+    until = NOW + timedelta(hours=2)
+    digest = Digest(team_id=1, team_name="Ops", at=NOW, timezone="UTC", watched=2,
+                    down=[entry(1, since=NOW - timedelta(hours=1), maintenance_until=until)])
+    message = render(digest, "https://c", "k")
+    assert message.text.splitlines()[2] == (
+        "- job-1: down for 1 hour, no ping since 2026-03-01 06:00:00 UTC, not acknowledged, "
+        "in maintenance until 2026-03-02 10:00 UTC")
+    assert message.payload["down"][0]["maintenance_until"] == "2026-03-02T10:00:00+00:00"
+
+
+def test_a_scheduled_digest_is_worth_sending_only_for_something_down_outside_maintenance(
+) -> None:
+    inside = entry(1, since=NOW, maintenance_until=NOW + timedelta(hours=1))
+    outside = entry(2, since=NOW)
+
+    def of(*down: DownEntry) -> Digest:
+        return Digest(team_id=1, team_name="Ops", at=NOW, timezone="UTC", watched=3, down=down)
+
+    assert not worth_sending(of())
+    assert not worth_sending(of(inside))
+    assert worth_sending(of(inside, outside))

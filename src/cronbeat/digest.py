@@ -63,6 +63,7 @@ class DownEntry:
     state: IncidentState | None
     acknowledged_by: str | None = None
     suppressed: bool = False  # opened while the heartbeat it depends on was down
+    maintenance_until: datetime | None = None  # a maintenance window covers it until then
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,12 @@ class Digest:
     timezone: str
     down: Sequence[DownEntry]  # the longest down first
     watched: int  # heartbeats of the team not paused
+
+
+def worth_sending(digest: Digest) -> bool:
+    """A scheduled digest goes out when something is down outside maintenance: during a
+    window nobody is paged, and a digest of only those would be a page."""
+    return any(entry.maintenance_until is None for entry in digest.down)
 
 
 def render(digest: Digest, base_url: str, key: str) -> Message:
@@ -123,6 +130,8 @@ def _line(entry: DownEntry, now: datetime) -> str:
         parts.append(f"acknowledged by {entry.acknowledged_by or 'someone'}")
     elif entry.state is IncidentState.OPEN:
         parts.append("not acknowledged")
+    if entry.maintenance_until is not None:
+        parts.append(f"in maintenance until {entry.maintenance_until:%Y-%m-%d %H:%M} UTC")
     return f"{entry.name}: " + ", ".join(parts)
 
 
@@ -150,6 +159,8 @@ def _payload(digest: Digest, base_url: str, key: str, text: str) -> dict[str, An
                     "id": e.incident_id, "state": None if e.state is None else e.state.value,
                     "acknowledged_by": e.acknowledged_by, "suppressed": e.suppressed,
                 },
+                "maintenance_until": None if e.maintenance_until is None
+                else e.maintenance_until.isoformat(),
                 "link": _link(base_url, e),
             }
             for e in digest.down[:LISTED]

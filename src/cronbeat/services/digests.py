@@ -5,7 +5,7 @@ retry sends what was down at digest time."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -21,6 +21,7 @@ from cronbeat.messages import reason_text
 from cronbeat.schedules import ScheduleError, parse_timezone
 from cronbeat.services.escalations import recipients_of, ways_to_reach
 from cronbeat.services.incidents import incident_facts
+from cronbeat.services.maintenance import quiet_until_of
 from cronbeat.services.oncall_config import check_target
 from cronbeat.services.outbox import enqueue
 from cronbeat.services.teams import get_team
@@ -81,7 +82,9 @@ async def gather(session: AsyncSession, team: Team, now: datetime) -> digest.Dig
         .outerjoin(Incident, Incident.id == Heartbeat.incident_id)
         .where(Heartbeat.team_id == team.id, Heartbeat.status == Status.DOWN)
     )).all()
-    entries = [_entry(heartbeat, incident) for heartbeat, incident in rows]
+    quiet = await quiet_until_of(session, team.id, [heartbeat for heartbeat, _ in rows], now)
+    entries = [replace(_entry(heartbeat, incident), maintenance_until=quiet.get(heartbeat.id))
+               for heartbeat, incident in rows]
     entries.sort(key=lambda e: (e.since is None, e.since or now, e.name.casefold()))
     watched = await session.scalar(select(func.count()).select_from(Heartbeat).where(
         Heartbeat.team_id == team.id, Heartbeat.status != Status.PAUSED)) or 0
@@ -103,10 +106,11 @@ def _entry(heartbeat: Heartbeat, incident: Incident | None) -> digest.DownEntry:
 
 
 async def send_digest(
-    session: AsyncSession, team: Team, now: datetime, base_url: str
+    session: AsyncSession, team: Team, now: datetime, base_url: str,
+    found: digest.Digest | None = None,
 ) -> tuple[digest.Digest, list[Notification]]:
-    """Queue the digest, as it stands now, to each of the team's digest recipients."""
-    found = await gather(session, team, now)
+    """Queue the digest, as it stands now (or as `found`), to each of its recipients."""
+    found = found or await gather(session, team, now)
     sent: list[Notification] = []
     for recipient in await recipients_of(session, team.id, targets_of(team), now):
         for way in await ways_to_reach(session, team.id, recipient):
@@ -125,7 +129,8 @@ async def process_due_digests(
     session: AsyncSession, now: datetime, *, base_url: str, limit: int = 100
 ) -> int:
     """Claim the teams whose digest is due and send each one, if anything is down; then set
-    the next one. A team with nothing down gets no message that day."""
+    the next one. A team with nothing down (or down only inside maintenance windows) gets no
+    message that day."""
     due: Sequence[Team] = (await session.scalars(
         select(Team).where(Team.next_digest_at <= now)
         .order_by(Team.next_digest_at, Team.id).limit(limit).with_for_update(skip_locked=True)
@@ -136,7 +141,9 @@ async def process_due_digests(
             continue
         if await session.scalar(select(Heartbeat.id).where(
                 Heartbeat.team_id == team.id, Heartbeat.status == Status.DOWN).limit(1)):
-            await send_digest(session, team, now, base_url)
+            found = await gather(session, team, now)
+            if digest.worth_sending(found):
+                await send_digest(session, team, now, base_url, found)
         team.next_digest_at = digest.next_digest_at(
             digest.parse_time(team.digest_time), team.digest_timezone, now)
     return len(due)

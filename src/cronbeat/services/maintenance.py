@@ -218,6 +218,25 @@ async def paging_held_until(
     return until, names
 
 
+async def quiet_until_of(
+    session: AsyncSession, team_id: int, heartbeats: Sequence[Heartbeat], now: datetime
+) -> dict[int, datetime]:
+    """For each of the team's heartbeats that a window covers at `now`, when it ends; with
+    the team's windows read once, however many heartbeats."""
+    rows = (await session.scalars(select(MaintenanceWindow).where(
+        MaintenanceWindow.team_id == team_id))).all()
+    if not rows:
+        return {}
+    found: dict[int, datetime] = {}
+    for heartbeat in heartbeats:
+        tags = set(heartbeat.tags)
+        mine = [window_of(row) for row in rows
+                if row.heartbeat_id == heartbeat.id or (row.tag is not None and row.tag in tags)]
+        if mine and (until := quiet_until(mine, now)) is not None:
+            found[heartbeat.id] = until
+    return found
+
+
 def _covers(row: MaintenanceWindow, now: datetime, until: datetime) -> bool:
     found = occurrence_at(window_of(row), now)
     return found is not None and found[1] <= until

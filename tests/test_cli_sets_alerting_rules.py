@@ -211,8 +211,9 @@ def test_the_daily_digest_is_set_shown_sent_and_turned_off(server: Server):
 
     bad_time = run("set", "25:00")
     assert bad_time.exit_code == 1 and "time: '25:00' is not a time of day" in bad_time.output
-    bad_to = run("set", "09:00", "--to", "everyone")
-    assert bad_to.exit_code == 2 and "use team, oncall" in bad_to.output
+    for wrong in ("everyone", "channel:¹"):
+        bad_to = run("set", "09:00", "--to", wrong)
+        assert bad_to.exit_code == 2 and "use team, oncall" in bad_to.output
     missing = run("set", "09:00", "--to", "channel:999")
     assert missing.exit_code == 1 and "no channel with id 999" in missing.output
 

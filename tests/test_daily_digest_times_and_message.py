@@ -62,7 +62,7 @@ def test_times_of_day_are_read_as_hh_mm(text: str, expected: time) -> None:
 
 
 @pytest.mark.parametrize("text", ["24:00", "09:60", "0900", "09:5", "", "ab:cd", "9", "-1:00",
-                                  "09:00:00"])
+                                  "09:00:00", "\u00b9:00", "\u0660\u0669:\u0660\u0660"])
 def test_anything_else_is_refused_with_the_form_to_use(text: str) -> None:
     with pytest.raises(ValueError, match=r"HH:MM|hours 00-23"):
         parse_time(text)

@@ -68,6 +68,10 @@ async def test_a_long_list_is_paged_fifty_at_a_time(
     assert re.findall(r'class="name" href="/heartbeats/\d+">([^<]+)<', second) == [
         "job 50", "job 51", "job 52"]
     assert 'rel="next"' not in second
+    # A cursor that is no id starts from the top, never a server error.
+    for after in ("%C2%B9", "x", "9" * 30):
+        again = await app_client.get(f"/heartbeats?after={after}")
+        assert again.status_code == 200 and again.text.count('class="name"') == 50
 
 
 async def test_the_rows_refresh_alone_and_show_a_new_status(

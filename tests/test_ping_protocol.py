@@ -59,7 +59,10 @@ async def test_each_ping_suffix_means_what_the_protocol_says(
     assert shown["status"] == status
 
 
-@pytest.mark.parametrize("suffix", ["/256", "/-1", "/1000", "/stop", "/01x", "/fail/extra"])
+@pytest.mark.parametrize("suffix", ["/256", "/-1", "/1000", "/stop", "/01x", "/fail/extra",
+                                    # digits to str.isdigit but not exit codes (a fuzzer's find:
+                                    # "¹" made int() raise, a 500)
+                                    "/%C2%B9", "/%D9%A3"])
 async def test_a_malformed_ping_gets_400_or_404_and_stores_nothing(
     app_client: httpx.AsyncClient, suffix: str
 ):

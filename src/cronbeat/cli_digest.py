@@ -69,7 +69,8 @@ def _describe(setting: dict[str, Any]) -> None:
 def _target(text: str) -> dict[str, Any]:
     kind, _, ref = text.strip().lower().partition(":")
     kind = {"member": "user"}.get(kind, kind)
-    if kind not in ("team", "oncall", "user", "channel") or (ref and not ref.isdigit()):
+    number = ref.isascii() and ref.isdigit()  # isascii: int() refuses "¹", a digit to isdigit
+    if kind not in ("team", "oncall", "user", "channel") or (ref and not number):
         raise click.BadParameter(
             f"{text!r}: use team, oncall, oncall:SCHEDULE_ID, member:ID or channel:ID",
             param_hint="--to")

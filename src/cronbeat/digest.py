@@ -24,7 +24,8 @@ LISTED = 100  # heartbeats named in one digest; the rest are counted
 def parse_time(text: str) -> time:
     """`HH:MM`, 24-hour, as typed in the API, CLI and dashboard."""
     hours, sep, minutes = text.strip().partition(":")
-    if not sep or not (hours.isdigit() and minutes.isdigit()) or len(minutes) != 2:
+    digits = (hours + minutes).isascii() and hours.isdigit() and minutes.isdigit()
+    if not sep or not digits or len(minutes) != 2:
         raise ValueError(f"{text!r} is not a time of day: use HH:MM, e.g. 09:00")
     value = int(hours), int(minutes)
     if not (0 <= value[0] <= 23 and 0 <= value[1] <= 59):

@@ -38,7 +38,8 @@ def parse_action(action: str | None) -> tuple[PingKind, int | None]:
         return PingKind.SUCCESS, None
     if action in ACTIONS:
         return ACTIONS[action], None
-    if action.isdigit() and len(action) <= 3 and int(action) <= 255:
+    # isascii: "¹" and "٣" are digits to str.isdigit too, and int() refuses the first.
+    if action.isascii() and action.isdigit() and len(action) <= 3 and int(action) <= 255:
         code = int(action)
         return (PingKind.SUCCESS if code == 0 else PingKind.FAIL), code
     raise BadPing(f"unknown ping action {action[:40]!r}: use start, fail, log, or an exit code "

@@ -41,11 +41,13 @@ async def heartbeat_list(visit: Visit) -> Response:
     if status not in (None, *Status):
         status = None
     tag, search = query.get("tag") or None, (query.get("q") or "").strip()[:200] or None
-    after = query.get("after")
+    after = query.get("after") or ""
+    # isascii: "¹" is a digit to str.isdigit, and int() refuses it; under 19 digits: an id.
+    after_id = int(after) if after.isascii() and after.isdigit() and len(after) < 19 else None
     async with visit.context.db.read() as session:
         found = await service.list_heartbeats(
             session, visit.team_id, status=Status(status) if status else None, tag=tag,
-            search=search, after=int(after) if after and after.isdigit() else None,
+            search=search, after=after_id,
             limit=PAGE_SIZE,
         )
         incidents = await service.incidents_by_id(
@@ -60,7 +62,7 @@ async def heartbeat_list(visit: Visit) -> Response:
     return visit.render(
         "heartbeats.html", title="Heartbeats", counts=counts, tags=tags, statuses=list(Status),
         chosen={"status": status or "", "tag": tag or "", "q": search or ""},
-        query=visit.request.url.query, first_page=after is None, **values,
+        query=visit.request.url.query, first_page=not after, **values,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -102,4 +103,14 @@ def test_a_missing_crontab_file_is_a_clear_error(cli, tmp_path: Path):
 @pytest.mark.parametrize(("schedule", "grace"), [
     ("* * * * *", 300), ("0 * * * *", 360), ("@daily", 3600), ("*/30 * * * *", 300)])
 def test_the_grace_is_a_tenth_of_the_interval_within_five_minutes_and_an_hour(schedule, grace):
-    assert grace_for(schedule, "UTC") == grace
+    assert grace_for(schedule, "UTC", datetime(2026, 3, 2, 12, 0, tzinfo=UTC)) == grace
+
+
+@pytest.mark.parametrize("now", [
+    datetime(2026, 3, 2, 15, 40, tzinfo=UTC),  # 17:40 in Riga: next run 17:45, then 09:00
+    datetime(2026, 3, 6, 15, 50, tzinfo=UTC),  # Friday 17:50: next runs on Monday
+    datetime(2026, 3, 7, 12, 0, tzinfo=UTC),  # Saturday
+])
+def test_the_grace_follows_the_shortest_interval_whenever_it_is_imported(now):
+    # This test once failed in CI at 17:4x Riga time, when the next interval was overnight.
+    assert grace_for("*/15 9-17 * * 1-5", "Europe/Riga", now) == 300

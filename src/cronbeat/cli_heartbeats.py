@@ -8,12 +8,16 @@ import shlex
 import shutil
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cronbeat.cli_client import Api, parse_duration, say, table, with_api
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 SYSTEM_CRONTABS = ("/etc/crontab", "/etc/cron.d/")
 CRONTAB_TAG = "crontab"
@@ -278,26 +282,33 @@ def machine_timezone() -> str:
 
 
 def _heartbeat_for(entry: Any) -> dict[str, Any]:
+    from cronbeat.clock import SystemClock
+
+    grace = grace_for(entry.schedule, entry.timezone, SystemClock().now())
     body = {"name": entry.name, "schedule": entry.schedule, "timezone": entry.timezone,
-            "grace": grace_for(entry.schedule, entry.timezone), "tags": [CRONTAB_TAG],
+            "grace": grace, "tags": [CRONTAB_TAG],
             "description": f"imported from crontab: {entry.command}"[:5000]}
     if entry.user:
         body["tags"].append(f"user:{entry.user}"[:50])
     return body
 
 
-def grace_for(schedule: str, timezone: str) -> int:
-    """A tenth of the interval between runs, at least 5 minutes and at most an hour: late
-    enough not to cry wolf over a slow start, early enough to matter."""
-    from cronbeat.clock import SystemClock
+GRACE_RUNS = 32  # upcoming runs looked at for the shortest interval
+
+
+def grace_for(schedule: str, timezone: str, now: datetime) -> int:
+    """A tenth of the shortest interval between the coming runs, at least 5 minutes and at
+    most an hour: late enough not to cry wolf over a slow start, early enough to matter. The
+    shortest, not the next: `*/15 9-17 * * 1-5` imported at 17:50 would otherwise get the
+    overnight gap's hour of grace for its every-15-minutes runs."""
     from cronbeat.schedules import ScheduleError, parse_cron, upcoming
 
-    now = SystemClock().now()
     try:
-        first, second = upcoming(parse_cron(schedule, timezone, now), now, 2)
+        runs = upcoming(parse_cron(schedule, timezone, now), now, GRACE_RUNS)
     except ScheduleError:
         return 3600  # the server will say what is wrong with the schedule
-    return int(min(max((second - first).total_seconds() / 10, 300), 3600))
+    shortest = min((later - earlier).total_seconds() for earlier, later in pairwise(runs))
+    return int(min(max(shortest / 10, 300), 3600))
 
 
 def _read_crontab(file: Path | None) -> str:
